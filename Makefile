@@ -1,0 +1,16 @@
+# The two commands of the README's quick start, and a few helpers.
+.PHONY: run test lint bench setup
+
+run:            ## set up, load the demo, run the service and print its URL
+	scripts/setup.sh
+	.venv/bin/scoring demo
+
+test:           ## set up (test packages included) and run the whole test suite
+	scripts/setup.sh --test
+	.venv/bin/python -m pytest
+
+lint:
+	.venv/bin/ruff check .
+
+bench:          ## benchmarks: print timings, never pass/fail
+	.venv/bin/python benchmarks/bench_results.py

@@ -1,0 +1,135 @@
+"""The ``scoring`` command: check rubrics, compute results and rankings from files."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+
+import click
+import pandas as pd
+
+from scoring.errors import MarksFileError, RubricError
+from scoring.points import format_points, to_cents
+from scoring.rubric import Rubric
+from scoring.rubric_load import load_rubric
+
+
+@click.group()
+def main() -> None:
+    """Year-end rule-of-law assessment scoring (依法行政年度考核评分)."""
+
+
+@main.group()
+def rubric() -> None:
+    """Work with rubric files."""
+
+
+@rubric.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def rubric_check(files: tuple[str, ...]) -> None:
+    """Validate rubric FILES; print OK with totals, or every problem (exit 1)."""
+    failed = False
+    for file in files:
+        try:
+            loaded = load_rubric(file)
+        except RubricError as exc:
+            failed = True
+            click.echo(f"FAIL {file}: {len(exc.problems)} problem(s)", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            continue
+        click.echo(f"OK {file}: {summary(loaded)}")
+    sys.exit(1 if failed else 0)
+
+
+def summary(rubric: Rubric) -> str:
+    """One line of a rubric's shape and totals."""
+    items = sum(1 for _ in rubric.all_items())
+    parts = [f"{rubric.title} v{rubric.version}", f"{len(rubric.categories)} categories",
+             f"{items} items", f"{format_points(to_cents(rubric.total_points))} points"]
+    if rubric.bonus:
+        parts.append(f"{len(rubric.bonus.items)} bonus items (up to +{format_points(to_cents(rubric.bonus.cap))})")
+    parts.append(f"{len(rubric.vetoes)} veto items")
+    bands = ", ".join(
+        f"{b.name} ≥ {format_points(to_cents(b.min_total))}"
+        + (f" (≤ {b.quota * 100:.0f}%)" if b.quota is not None else "")
+        for b in rubric.grades
+    )
+    return "; ".join(parts) + f"; grades: {bands}"
+
+
+@main.command()
+@click.option("--rubric", "rubric_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="rubric YAML file")
+@click.option("--marks", "marks_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="marks table, .csv or .xlsx")
+@click.option("--town", "towns", multiple=True, help="a town to include even if it has no marks")
+@click.option("--out", type=click.Path(dir_okay=False), help="write the ranking to .xlsx or .csv")
+def results(rubric_path: str, marks_path: str, towns: tuple[str, ...], out: str | None) -> None:
+    """Compute item scores, totals, ranks and grades; print the ranking."""
+    from scoring.export import ranking_table, write_ranking
+    from scoring.marks_io import read_marks
+    from scoring.outcome import compute_outcome
+
+    try:
+        loaded = load_rubric(rubric_path)
+        table = read_marks(marks_path, loaded)
+    except (RubricError, MarksFileError) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    outcome = compute_outcome(loaded, table, towns)
+    shown = ranking_table(loaded, outcome)
+    click.echo(_format_table(shown))
+    incomplete = int((~outcome.ranking["complete"]).sum())
+    if incomplete:
+        click.echo(f"\n{incomplete} town(s) incomplete: not ranked until every item is scored.")
+    if out:
+        click.echo(f"\nwritten {write_ranking(loaded, outcome, out)}")
+
+
+@main.command()
+@click.option("--rubric", "rubric_path", default="rubrics/town-rule-of-law-2025.yaml", show_default=True,
+              type=click.Path(exists=True, dir_okay=False))
+@click.option("--marks-out", type=click.Path(dir_okay=False), help="also write the demo marks (.csv/.xlsx)")
+@click.option("--out", type=click.Path(dir_okay=False), help="write the ranking to .xlsx or .csv")
+def demo(rubric_path: str, marks_out: str | None, out: str | None) -> None:
+    """Score the made-up demo district with the default rubric and print its ranking."""
+    from scoring.demo.marks import demo_marks
+    from scoring.export import ranking_table, write_ranking
+    from scoring.marks import mark_table
+    from scoring.marks_io import write_marks
+    from scoring.outcome import compute_outcome
+
+    loaded = load_rubric(rubric_path)
+    marks = demo_marks(loaded)
+    outcome = compute_outcome(loaded, mark_table(marks))
+    click.echo(f"{summary(loaded)}\n")
+    click.echo(_format_table(ranking_table(loaded, outcome)))
+    if marks_out:
+        click.echo(f"\nmarks written to {write_marks(marks, marks_out)}")
+    if out:
+        click.echo(f"ranking written to {write_ranking(loaded, outcome, out)}")
+
+
+def _format_table(table) -> str:
+    """Plain text table; Decimal points printed without trailing zeros."""
+    def show(value: object) -> str:
+        if isinstance(value, Decimal):
+            return format_points(to_cents(value))
+        return "—" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+
+    rows = [[str(c) for c in table.columns]] + [[show(v) for v in row] for row in table.itertuples(index=False)]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    )
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

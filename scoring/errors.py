@@ -1,0 +1,81 @@
+"""Domain errors: structured, so each shell can say where and what in the user's terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an input file, located as precisely as the input allows.
+
+    ``path`` is the human route to the object (``category C → item C2``), ``field`` the key
+    inside it, ``line``/``column`` 1-based positions in the file when known.
+    """
+
+    file: str
+    message: str
+    path: tuple[str, ...] = ()
+    field: str = ""
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        parts = [where, *self.path]
+        if self.field:
+            parts.append(self.field)
+        return " → ".join(parts) + f": {self.message}"
+
+
+class ScoringError(Exception):
+    """Base of every error the core raises on purpose."""
+
+
+@dataclass
+class RubricError(ScoringError):
+    """A rubric file is invalid; ``problems`` lists every problem found in one run."""
+
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = f"{self.file}: {len(self.problems)} problem(s)"
+        return "\n".join([head, *(str(p) for p in self.problems)])
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """One bad cell of a table file: sheet (or file), 1-based row, column name."""
+
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.sheet} → row {self.row} → column {self.column}: {self.message}"
+
+
+@dataclass
+class MarksFileError(ScoringError):
+    """A marks table has bad rows; nothing of it is applied."""
+
+    file: str
+    problems: list[CellProblem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = f"{self.file}: {len(self.problems)} problem(s), nothing applied"
+        return "\n".join([head, *(str(p) for p in self.problems)])
+
+
+class InvalidMark(ScoringError):
+    """A mark does not fit its item (unknown level, points above the maximum ...)."""
+
+    def __init__(self, item_id: str, field: str, message: str) -> None:
+        super().__init__(f"item {item_id} → {field}: {message}")
+        self.item_id = item_id
+        self.field = field
+        self.message = message

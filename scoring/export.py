@@ -1,0 +1,46 @@
+"""The ranking as a table for people: Chinese headings, points as decimals (CLI, XLSX)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from scoring.outcome import Outcome
+from scoring.points import from_cents
+from scoring.rubric import Rubric
+
+
+def ranking_table(rubric: Rubric, outcome: Outcome) -> pd.DataFrame:
+    """Return one row per town in rank order (incomplete towns last) with readable columns."""
+    ranking = outcome.ranking
+    table = pd.DataFrame({
+        "名次": ranking["rank"],
+        "单位": ranking["town"],
+        "总分": [from_cents(v) for v in ranking["total"]],
+        "等次": ranking["grade"].fillna("—"),
+    })
+    for category in rubric.categories:
+        table[f"{category.id} {category.title}"] = [from_cents(v) for v in ranking[f"cat:{category.id}"]]
+    table["加分"] = [from_cents(v) for v in ranking["bonus"]]
+    table["一票否决"] = ranking["vetoes"].replace("", "—")
+    table["评分分歧项"] = ranking["disagreements"]
+    table["备注"] = ranking["grade_note"]
+    return table
+
+
+def write_ranking(rubric: Rubric, outcome: Outcome, path: str | Path) -> Path:
+    """Write the ranking table to .xlsx or .csv and return the path."""
+    path = Path(path)
+    table = ranking_table(rubric, outcome)
+    if path.suffix.lower() == ".csv":
+        table.astype(str).to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        # Excel has no decimal type; two-place values are shown exactly as numbers.
+        decimals = [c for c in table.columns if table[c].map(lambda v: isinstance(v, Decimal)).all()]
+        table = table.astype({c: float for c in decimals})
+        table["名次"] = table["名次"].astype(object).where(table["名次"].notna(), "—")
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            table.to_excel(writer, sheet_name="排名", index=False)
+    return path

@@ -1,0 +1,153 @@
+"""From marks to results: item scores per town and item, then per-town totals (pandas).
+
+All points are integer hundredths (see ``scoring.points``); frames hold them as floats
+only so that "no score yet" can be NaN. The steps, each a pure function:
+
+``method_points.mark_points``  one row per item mark: the points a reviewer's inputs give.
+``item_scores``                one row per town × item: reviewers combined by the rule.
+``town_results``               one row per town: category sums, bonus, veto, total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from scoring.extras import bonus_points, veto_findings
+from scoring.marks import MarkTable
+from scoring.method_points import ItemTables, compute_mark_points, town_codes
+from scoring.points import div_round_half_up, to_cents
+from scoring.rubric import Rubric
+
+
+def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Return one row per town × item: reviewers' points combined by the rubric's rule.
+
+    Combination (rounded half up to the hundredth, once): ``mean`` of all marks;
+    ``median``; ``trimmed_mean`` drops one highest and one lowest mark when there are at
+    least 3, then takes the mean. ``disagreement`` is set when the highest and lowest
+    marks differ by more than the rubric's threshold. An item is not applicable only
+    when every mark says so; under ``full_marks`` it then earns its maximum. Items with no
+    mark are ``missing`` (points NaN), never zero. ``towns`` lists towns with no marks yet.
+    Rows come town by town (towns sorted by name), items in rubric order.
+    """
+    tables = ItemTables(rubric)
+    computed = compute_mark_points(tables, table)
+    mark_towns, town_names = town_codes(table, towns)
+    n_items, cells = len(tables.ids), len(town_names) * len(tables.ids)
+    is_item = computed.item >= 0
+    key_all = mark_towns[is_item] * n_items + computed.item[is_item]
+    applicable = ~computed.not_applicable[is_item]
+    key = key_all[applicable]
+    values = computed.points[is_item][applicable]
+    scored = ~np.isnan(values)
+    key, values = key[scored], values[scored]
+
+    n = np.bincount(key, minlength=cells)
+    total = np.bincount(key, weights=values, minlength=cells)
+    low = np.full(cells, np.inf)
+    high = np.full(cells, -np.inf)
+    np.minimum.at(low, key, values)
+    np.maximum.at(high, key, values)
+    has = n > 0
+    low, high = np.where(has, low, 0.0), np.where(has, high, 0.0)  # no mark: no inf to subtract
+    rule = rubric.aggregation.rule
+    if rule == "median":
+        combined = _group_median(key, values, n)
+    elif rule == "trimmed_mean":
+        trim = n >= 3
+        kept = np.where(trim, total - low - high, total)
+        combined = div_round_half_up(np.where(has, kept, 0).astype(np.int64), np.maximum(np.where(trim, n - 2, n), 1))
+    else:
+        combined = div_round_half_up(total.astype(np.int64), np.maximum(n, 1))
+    points = np.where(has, combined, np.nan).astype(float)
+    occurrences = np.bincount(key, weights=computed.occurrences[is_item][applicable][scored], minlength=cells)
+
+    marked = np.bincount(key_all, minlength=cells)
+    marked_na = np.bincount(key_all[~applicable], minlength=cells)
+    not_applicable = (marked > 0) & (marked_na == marked)
+    item_index = np.tile(np.arange(n_items), len(town_names))
+    policy = tables.na_policy[item_index]
+    max_cents = tables.max[item_index]
+    full_marks = not_applicable & (policy == "full_marks")
+    points[full_marks] = max_cents[full_marks]
+    rescaled = not_applicable & (policy == "rescale_category")
+    threshold = to_cents(rubric.aggregation.disagreement_threshold)
+    return pd.DataFrame({
+        "town": pd.Categorical.from_codes(np.repeat(np.arange(len(town_names)), n_items), categories=town_names),
+        "item": pd.Categorical.from_codes(item_index, categories=tables.ids),
+        "category": pd.Categorical.from_codes(tables.category[item_index], categories=tables.category_ids),
+        "max": max_cents,
+        "points": points,
+        "n_marks": n,
+        "lowest": np.where(has, low, np.nan),
+        "highest": np.where(has, high, np.nan),
+        "deductions": np.where(has, occurrences / np.maximum(n, 1), 0.0),
+        "not_applicable": not_applicable,
+        "rescaled": rescaled,
+        "missing": np.isnan(points) & ~rescaled,
+        "disagreement": has & (high - low > threshold),
+    })
+
+
+def _group_median(key: np.ndarray, values: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Median per key, rounded half up; a median of cents ends in .0 or .5."""
+    order = np.lexsort((values, key))
+    ordered = values[order]
+    starts = np.concatenate(([0], np.cumsum(n)[:-1]))
+    has = n > 0
+    lower = ordered[np.where(has, starts + (n - 1) // 2, 0)] if len(ordered) else np.zeros(len(n))
+    upper = ordered[np.where(has, starts + n // 2, 0)] if len(ordered) else np.zeros(len(n))
+    return np.floor((lower + upper) / 2 + 0.5)
+
+
+def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.DataFrame:
+    """Return one row per town: category sums, bonus, veto findings and total (cents).
+
+    Columns: town, one ``cat:<id>`` per category, items_total, bonus, total, missing
+    (items without a mark), complete, deductions (occurrences), disagreements,
+    veto_findings (count), vetoes (ids, comma separated), max_grade (best grade a veto
+    still allows, or None). A category with items under ``rescale_category`` that do not
+    apply is scaled up: ``earned × category points / applicable maximum``, rounded half
+    up; if none of its items apply it earns its full points. ``scores`` must come from
+    ``item_scores`` (town by town, items in rubric order). Bonus and veto: see helpers.
+    """
+    n_items = sum(1 for _ in rubric.all_items())
+    towns = list(scores["town"].to_numpy()[::n_items]) if len(scores) else []
+    shape = (len(towns), n_items)
+
+    def grid(column: str) -> np.ndarray:
+        return scores[column].to_numpy().reshape(shape)
+
+    earned = np.nan_to_num(grid("points")).astype(np.int64)
+    rescaled = grid("rescaled").astype(bool)
+    applicable_max = np.where(rescaled, 0, grid("max"))
+    result = pd.DataFrame({"town": towns})
+    start = 0
+    for category in rubric.categories:
+        width = sum(1 for _ in category.all_items())
+        columns = slice(start, start + width)
+        start += width
+        got = earned[:, columns].sum(axis=1)
+        possible = applicable_max[:, columns].sum(axis=1)
+        cat_points = to_cents(category.points)
+        scaled = np.where(possible > 0, div_round_half_up(got * cat_points, np.maximum(possible, 1)), cat_points)
+        result[f"cat:{category.id}"] = np.where(rescaled[:, columns].any(axis=1), scaled, got)
+    category_columns = [f"cat:{c.id}" for c in rubric.categories]
+    result["items_total"] = result[category_columns].sum(axis=1).astype(np.int64)
+    result["missing"] = grid("missing").sum(axis=1).astype(np.int64)
+    result["complete"] = result["missing"] == 0
+    result["deductions"] = grid("deductions").sum(axis=1)
+    result["disagreements"] = grid("disagreement").sum(axis=1).astype(np.int64)
+    bonus = bonus_points(rubric, table)
+    result["bonus"] = np.array([bonus.get(str(town), 0) for town in towns], dtype=np.int64)
+    vetoes = veto_findings(rubric, table).reindex(towns)
+    result["veto_findings"] = vetoes["veto_findings"].fillna(0).astype(np.int64).to_numpy()
+    result["vetoes"] = vetoes["vetoes"].fillna("").to_numpy()
+    result["max_grade"] = [g if isinstance(g, str) else None for g in vetoes["max_grade"]]
+    total = (result["items_total"] + result["bonus"]).to_numpy()
+    total_cap = vetoes["total_cap"].astype(float).to_numpy()
+    result["total"] = np.where(np.isnan(total_cap), total, np.minimum(total, np.nan_to_num(total_cap))).astype(np.int64)
+    return result

@@ -1,0 +1,247 @@
+"""A rubric (考核细则): categories of items, bonus and veto items, grade bands, rules.
+
+The models only describe; they are frozen and refuse unknown fields. The checks that
+span several fields (points adding up, duplicate ids, ordered bands ...) live in
+``scoring.rubric_checks`` so that every problem of a file is reported in one run, and
+loading from YAML with file/line-precise messages lives in ``scoring.rubric_load``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scoring.points import to_cents
+
+# Points are decimals with at most two places (0.5, 0.25, 1.2): exact in cents.
+Points = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2)]
+Fraction = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
+Identifier = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- scoring methods: how one reviewer's mark becomes points ---------------------------
+
+
+class DeductionRule(Model):
+    """One reason for losing points, e.g. 每少一次扣0.3分，累计扣分不超过1.2分."""
+
+    id: Identifier
+    reason: Text
+    amount: Points = Field(gt=0, description="points deducted per occurrence")
+    cap: Points | None = Field(None, description="most this rule may deduct in total")
+
+
+class DeductMethod(Model):
+    """Full marks minus deductions per occurrence; never below zero."""
+
+    kind: Literal["deduct"]
+    rules: list[DeductionRule] = Field(min_length=1)
+    cap: Points | None = Field(None, description="most the item may lose in total")
+
+
+class Level(Model):
+    name: Annotated[str, Field(min_length=1, max_length=40)]
+    points: Points
+    description: str = ""
+
+
+class LevelsMethod(Model):
+    """Named levels (好/较好/一般/差), each worth fixed points."""
+
+    kind: Literal["levels"]
+    levels: list[Level] = Field(min_length=2)
+
+
+class BinaryMethod(Model):
+    """Met or not: full marks or zero."""
+
+    kind: Literal["binary"]
+
+
+class RatioMethod(Model):
+    """Points times an achieved fraction (e.g. a completion rate).
+
+    ``full_at`` lets a rubric say that 95 % already counts as complete.
+    """
+
+    kind: Literal["ratio"]
+    full_at: Fraction = Field(Decimal(1), gt=0)
+
+
+class JudgementMethod(Model):
+    """The reviewer gives points between 0 and the maximum, with a required reason."""
+
+    kind: Literal["judgement"]
+
+
+ScoringMethod = Annotated[
+    DeductMethod | LevelsMethod | BinaryMethod | RatioMethod | JudgementMethod,
+    Field(discriminator="kind"),
+]
+
+NotApplicablePolicy = Literal["not_allowed", "full_marks", "rescale_category"]
+
+
+class Item(Model):
+    """A rubric item (考核项目) scored by reviewers."""
+
+    id: Identifier
+    title: Text
+    max_points: Points = Field(gt=0)
+    method: ScoringMethod
+    criteria: Text = Field(description="考核内容和基本要求")
+    scoring_rules: str = Field("", max_length=4000, description="评分细则")
+    evidence_required: list[Text] = Field(default_factory=list, description="佐证材料")
+    department: Text = Field(description="责任单位 / 负责考核部门")
+    not_applicable: NotApplicablePolicy = "not_allowed"
+    sources: list[str] = Field(default_factory=list, description="where the rule comes from")
+
+    @property
+    def max_cents(self) -> int:
+        return to_cents(self.max_points)
+
+
+class Group(Model):
+    """A second-level indicator (二级指标) grouping items inside a category."""
+
+    id: Identifier
+    title: Text
+    points: Points = Field(gt=0)
+    items: list[Item] = Field(min_length=1)
+
+
+class Category(Model):
+    """A first-level indicator (一级指标): items, optionally grouped one level deeper."""
+
+    id: Identifier
+    title: Text
+    points: Points = Field(gt=0)
+    items: list[Item] = Field(default_factory=list)
+    groups: list[Group] = Field(default_factory=list)
+
+    def all_items(self) -> Iterator[Item]:
+        """Yield the category's items, grouped ones included, in rubric order."""
+        yield from self.items
+        for group in self.groups:
+            yield from group.items
+
+
+# ---- bonus and veto --------------------------------------------------------------------
+
+
+class BonusLevel(Model):
+    name: Annotated[str, Field(min_length=1, max_length=40)]
+    points: Points = Field(gt=0)
+
+
+class BonusItem(Model):
+    """A bonus item (加分项): recognitions of a matter at a level (国家/省/市/区)."""
+
+    id: Identifier
+    title: Text
+    levels: list[BonusLevel] = Field(min_length=1)
+    max_points: Points = Field(gt=0, description="cap on this item's bonus")
+    department: str = ""
+
+
+class BonusSection(Model):
+    cap: Points = Field(gt=0, description="cap on the sum of all bonus points")
+    items: list[BonusItem] = Field(min_length=1)
+
+
+class VetoItem(Model):
+    """A veto item (一票否决): when triggered, the grade is forced down whatever the points."""
+
+    id: Identifier
+    title: Text
+    max_grade: str | None = Field(
+        None, description="best grade still allowed; None forces the lowest grade"
+    )
+    total: Literal["keep", "zero", "cap"] = "keep"
+    total_cap: Points | None = None
+    department: str = ""
+
+
+# ---- grades, ties, aggregation ---------------------------------------------------------
+
+
+class GradeBand(Model):
+    name: Annotated[str, Field(min_length=1, max_length=20)]
+    min_total: Points
+    quota: Decimal | None = Field(None, description="largest share of ranked towns, in (0, 1]")
+
+
+class Aggregation(Model):
+    """How several reviewers' marks of one item combine into its score."""
+
+    rule: Literal["mean", "median", "trimmed_mean"] = "mean"
+    disagreement_threshold: Points = Field(
+        Decimal(1), description="flag an item when reviewers' points differ by more"
+    )
+
+
+TieBreak = Annotated[str, Field(pattern=r"^(total|fewer_veto_findings|fewer_deductions|category:.+)$")]
+
+
+class Rubric(Model):
+    """A versioned rubric: the whole definition an assessment is scored against."""
+
+    id: Identifier
+    version: Annotated[int, Field(ge=1)]
+    title: Text
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    issuer: Text = Field(description="issuing body (发文单位)")
+    total_points: Points = Field(gt=0)
+    aggregation: Aggregation = Aggregation()
+    grades: list[GradeBand] = Field(min_length=1)
+    tie_break: list[TieBreak] = Field(default_factory=lambda: ["total"])
+    categories: list[Category] = Field(min_length=1)
+    bonus: BonusSection | None = None
+    vetoes: list[VetoItem] = Field(default_factory=list)
+
+    def all_items(self) -> Iterator[tuple[Category, Item]]:
+        """Yield (category, item) for every scored item in rubric order."""
+        for category in self.categories:
+            for item in category.all_items():
+                yield category, item
+
+    def item(self, item_id: str) -> Item:
+        """Return the scored item with this id; KeyError if there is none."""
+        for _, item in self.all_items():
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def bonus_item(self, item_id: str) -> BonusItem:
+        for bonus in self.bonus.items if self.bonus else []:
+            if bonus.id == item_id:
+                return bonus
+        raise KeyError(item_id)
+
+    def veto(self, item_id: str) -> VetoItem:
+        for veto in self.vetoes:
+            if veto.id == item_id:
+                return veto
+        raise KeyError(item_id)
+
+    def kind_of(self, item_id: str) -> Literal["item", "bonus", "veto"] | None:
+        """Say whether an id names a scored item, a bonus item or a veto item."""
+        for finder, kind in ((self.item, "item"), (self.bonus_item, "bonus"), (self.veto, "veto")):
+            try:
+                finder(item_id)
+            except KeyError:
+                continue
+            return kind  # type: ignore[return-value]
+        return None
+
+    @property
+    def lowest_grade(self) -> str:
+        return self.grades[-1].name

@@ -1,0 +1,152 @@
+"""Rubric files: valid ones load, broken ones say where and what in the user's terms.
+
+Each file under ``tests/data/rubrics/broken/`` is ``minimal.yaml`` with one defect (the
+changed lines end in ``# <-``); the table below is what an administrator must see for it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scoring.errors import Problem, RubricError
+from scoring.rubric_load import dump_rubric, load_rubric, parse_rubric
+
+ROOT = Path(__file__).resolve().parents[2]
+RUBRICS = ROOT / "tests" / "data" / "rubrics"
+BROKEN = RUBRICS / "broken"
+MINIMAL = RUBRICS / "minimal.yaml"
+DEFAULT = ROOT / "rubrics" / "town-rule-of-law-2025.yaml"
+
+A1 = ("category A", "item A1")
+
+# file, line, route, field, a phrase of the message
+# fmt: off
+BROKEN_FILES = [
+    ("yaml-syntax-error.yaml", 18, (), "", "YAML syntax error: mapping values are not allowed"),
+    ("unknown-field.yaml", 32, A1, "weight", "unknown field"),
+    ("missing-field.yaml", 21, A1, "department", "required field is missing"),
+    ("unknown-method.yaml", 35, ("category A", "item A2"), "method",
+     "unknown scoring method 'graded'; use one of 'deduct', 'levels', 'binary', 'ratio', 'judgement'"),
+    ("duplicate-item-id.yaml", 32, A1, "id", "duplicate id 'A1'"),
+    ("duplicate-category-item-id.yaml", 41, ("category B",), "id", "duplicate id 'B'"),
+    ("items-not-adding-up.yaml", 19, ("category A",), "points", "items sum to 6.5, category says 6"),
+    ("group-items-not-adding-up.yaml", 47, ("category B", "group B-g"), "points",
+     "items sum to 5, group says 4"),
+    ("groups-not-adding-up.yaml", 43, ("category B",), "points",
+     "items and groups sum to 5, category says 4"),
+    ("categories-not-adding-up.yaml", 8, (), "total_points", "categories sum to 10, rubric says 12"),
+    ("deduction-larger-than-item.yaml", 28, (*A1, "method", "rule A1-none"), "amount",
+     "deduction of 2 is larger than the item's 1.5 points"),
+    ("deduction-cap-larger-than-item.yaml", 29, (*A1, "method", "rule A1-each"), "cap",
+     "cap 2 is larger than the item's 1.5 points"),
+    ("method-cap-larger-than-item.yaml", 26, A1, "method.cap",
+     "cap 3 is larger than the item's 1.5 points"),
+    ("level-above-max.yaml", 37, ("category A", "item A2", "method", "level 好"), "points",
+     "level 好 gives 5, above the item's 4.5 points"),
+    ("quota-zero.yaml", 11, ("grade 优秀",), "quota", "quota 0 is outside (0, 1]"),
+    ("quota-above-one.yaml", 11, ("grade 优秀",), "quota", "quota 1.5 is outside (0, 1]"),
+    ("grades-unordered.yaml", 13, ("grade 合格",), "min_total",
+     "ordered from highest to lowest minimum; 8 is not below 良好's 6"),
+    ("lowest-band-not-zero.yaml", 14, ("grade 不合格",), "min_total", "the lowest band must start at 0"),
+    ("tie-break-unknown-category.yaml", 15, (), "tie_break[1]",
+     "'category:Z' names no category of this rubric"),
+    ("veto-unknown-grade.yaml", 61, ("veto V2",), "max_grade", "'较好' is not a grade of this rubric"),
+    ("bonus-item-above-cap.yaml", 57, ("bonus", "bonus item X1"), "max_points",
+     "item cap 1.5 is above the bonus cap 1"),
+    ("negative-max-points.yaml", 23, A1, "max_points", "greater than"),
+]
+# fmt: on
+
+
+def problems_of(path: Path) -> list[Problem]:
+    with pytest.raises(RubricError) as caught:
+        load_rubric(path)
+    assert caught.value.file == str(path)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "route", "field", "phrase"),
+    [pytest.param(*row, id=row[0].removesuffix(".yaml")) for row in BROKEN_FILES],
+)
+def test_broken_rubric_names_file_line_item_and_field(name, line, route, field, phrase):
+    path = BROKEN / name
+    [problem] = problems_of(path)
+    assert Path(problem.file).name == name
+    assert problem.line == line
+    assert problem.path == route
+    assert problem.field == field
+    assert phrase in problem.message
+    # The one line an administrator reads: file:line → object → field: message.
+    assert (
+        str(problem)
+        == " → ".join([f"{path}:{line}", *route, *([field] if field else [])])
+        + f": {problem.message}"
+    )
+
+
+def test_yaml_syntax_error_points_at_the_offending_colon():
+    [problem] = problems_of(BROKEN / "yaml-syntax-error.yaml")
+    bad_line = (BROKEN / "yaml-syntax-error.yaml").read_text(encoding="utf-8").splitlines()[17]
+    assert bad_line.startswith("    title: 组织领导: 依法行政")
+    # Columns count characters (not UTF-8 bytes): the second colon is character 16.
+    assert (problem.line, problem.column) == (18, 16)
+    assert bad_line[problem.column - 1] == ":"
+
+
+def test_every_broken_file_has_an_expected_message():
+    tabled = {row[0] for row in BROKEN_FILES} | {"several-problems.yaml"}
+    assert {p.name for p in BROKEN.glob("*.yaml")} == tabled
+
+
+def test_rubric_with_several_problems_reports_all_of_them_in_one_run():
+    problems = problems_of(BROKEN / "several-problems.yaml")
+    found = {(p.line, p.path, p.field) for p in problems}
+    assert len(problems) == 5
+    assert found == {
+        (50, ("category B", "group B-g", "item B2"), "weight"),  # unknown field
+        (32, A1, "id"),  # duplicate id
+        (11, ("grade 优秀",), "quota"),  # quota outside (0, 1]
+        (13, ("grade 合格",), "min_total"),  # unordered bands
+        (19, ("category A",), "points"),  # items not adding up
+    }
+    messages = " | ".join(p.message for p in problems)
+    for phrase in (
+        "unknown field",
+        "duplicate id 'A1'",
+        "quota 1.5 is outside",
+        "ordered from highest to lowest",
+        "items sum to 6.5, category says 6",
+    ):
+        assert phrase in messages
+
+
+def test_structure_error_does_not_hide_tie_break_veto_and_total_problems():
+    text = (
+        MINIMAL.read_text(encoding="utf-8")
+        .replace("criteria: 聘请法律顾问", "criteria: 聘请法律顾问\n        weight: 1")
+        .replace('"category:A"', '"category:Z"')
+        .replace("max_grade: 良好", "max_grade: 较好")
+        .replace("total_points: 10", "total_points: 12")
+    )
+    with pytest.raises(RubricError) as caught:
+        parse_rubric(text, "mixed.yaml")
+    fields = {p.field for p in caught.value.problems}
+    assert {"weight", "tie_break[1]", "max_grade", "total_points"} <= fields
+
+
+@pytest.mark.parametrize("path", [MINIMAL, DEFAULT], ids=["minimal", "default"])
+def test_valid_rubric_loads(path):
+    rubric = load_rubric(path)
+    assert sum(c.points for c in rubric.categories) == rubric.total_points
+
+
+@pytest.mark.parametrize("path", [MINIMAL, DEFAULT], ids=["minimal", "default"])
+def test_dumped_rubric_reads_back_equal(path):
+    rubric = load_rubric(path)
+    text = dump_rubric(rubric)
+    assert parse_rubric(text, "dumped.yaml") == rubric
+    # Points come back as numbers, not strings, so an administrator can edit the dump.
+    assert "points: '" not in text and "amount: '" not in text
