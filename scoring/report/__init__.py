@@ -1,0 +1,1 @@
+"""Scorecard and ranking documents: view models, templates, CSS, fonts and PDF output."""
