@@ -111,6 +111,42 @@ def demo(rubric_path: str, marks_out: str | None, out: str | None) -> None:
         click.echo(f"ranking written to {write_ranking(loaded, outcome, out)}")
 
 
+def _open_store():
+    """Return (settings, session) for the configured database, migrated to the newest schema."""
+    from scoring.settings import Settings
+    from scoring.store.db import make_engine, make_session_factory
+    from scoring.store.migrate import upgrade_database
+
+    settings = Settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade_database(engine)
+    return settings, make_session_factory(engine)()
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (DATABASE_URL, or SQLite under instance/)."""
+    settings, session = _open_store()
+    session.close()
+    click.echo(f"database ready: {settings.sqlalchemy_url.split('@')[-1]}")
+
+
+@main.command("load-demo")
+def load_demo_command() -> None:
+    """Load the demo district into an empty database and print the demo accounts."""
+    from scoring.demo.load import load_demo
+
+    settings, session = _open_store()
+    with session:
+        accounts = load_demo(session, settings)
+    if accounts is None:
+        click.echo("the database already has data: demo not loaded")
+        return
+    click.echo("demo accounts (username / password):")
+    for account in accounts:
+        click.echo(f"  {account.username:<10} {account.password:<16} {account.note}")
+
+
 def _format_table(table) -> str:
     """Plain text table; Decimal points printed without trailing zeros."""
     def show(value: object) -> str:

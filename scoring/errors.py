@@ -79,3 +79,30 @@ class InvalidMark(ScoringError):
         self.item_id = item_id
         self.field = field
         self.message = message
+
+
+class StaleEdit(ScoringError):
+    """Someone saved since this edit was loaded; the current value is returned, nothing written."""
+
+    def __init__(self, current: dict | None, version: int, by: str = "", at: str = "") -> None:
+        super().__init__(f"changed since loaded (now version {version})")
+        self.current = current
+        self.version = version
+        self.by = by
+        self.at = at
+
+
+class NotFound(ScoringError):
+    """No such object (or the caller may not know it exists)."""
+
+
+class NotPermitted(ScoringError):
+    """The caller's role or assignment does not allow this."""
+
+
+class PhaseClosed(ScoringError):
+    """The assessment's phase does not allow this action now."""
+
+
+class LoginLocked(ScoringError):
+    """Too many failed sign-ins for this account; try again later."""

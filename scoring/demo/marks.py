@@ -27,6 +27,7 @@ DEMO_TOWNS: dict[str, float] = {
     "北塘镇": 0.68, "青山镇": 0.88, "白河街道": 0.48, "金桥镇": 0.74,
 }
 DEMO_REVIEWERS = ("reviewer1", "reviewer2")
+_FINDINGS = ("演示数据：台账记录不完整", "演示数据：佐证材料未体现", "演示数据：会议纪要缺失", "演示数据：未按时报送")
 
 
 def demo_marks(rubric: Rubric, towns: dict[str, float] | None = None,
@@ -60,7 +61,7 @@ def _item_mark(town: str, item: Item, reviewer: str, quality: float, rng: random
             return Mark(**base)
         rule = rng.choice(method.rules)
         count = 1 + int(rng.random() * 2 * (1 - quality) * 3)
-        return Mark(**base, deductions=[Deduction(rule=rule.id, count=count, reason=f"演示：{rule.reason}")])
+        return Mark(**base, deductions=[Deduction(rule=rule.id, count=count, reason=rng.choice(_FINDINGS))])
     if isinstance(method, LevelsMethod):
         ordered = sorted(method.levels, key=lambda lv: lv.points, reverse=True)
         step = 0 if good else min(len(ordered) - 1, 1 + int(rng.random() * 2))

@@ -1,0 +1,234 @@
+"""View models of the documents: a town's scorecard (考核结果通报) and the district ranking.
+
+Plain frozen values built from the core's ``Outcome`` and the marks; the web page and the
+PDF both render these, so they can never show different numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from scoring.marks import Mark
+from scoring.outcome import Outcome
+from scoring.points import format_points, to_cents
+from scoring.rubric import DeductMethod, LevelsMethod, Rubric
+
+
+@dataclass(frozen=True)
+class CitedPassage:
+    file: str
+    location: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Why points were lost: one reviewer's deduction, level, judgement or veto."""
+
+    text: str
+    department: str
+    points_lost: str = ""
+    citation: CitedPassage | None = None
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    id: str
+    category_id: str
+    title: str
+    max_points: str
+    points: str
+    lost: str
+    not_applicable: bool
+    findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True)
+class CategoryLine:
+    id: str
+    title: str
+    points: str
+    max_points: str
+    share: float  # points / max, 0..1
+    district_average: str
+    district_average_share: float
+    district_best: str
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    district: str
+    assessment: str
+    year: int
+    town: str
+    released: str
+    complete: bool
+    total: str
+    max_total: str
+    rank: int | None
+    ranked_towns: int
+    grade: str
+    grade_note: str
+    categories: tuple[CategoryLine, ...]
+    items: tuple[ItemLine, ...]
+    bonus: str
+    bonus_findings: tuple[Finding, ...]
+    veto_findings: tuple[Finding, ...]
+    previous_total: str = ""
+    verification: str = field(default="")
+
+    @property
+    def lost_items(self) -> tuple[ItemLine, ...]:
+        return tuple(item for item in self.items if item.lost != "0")
+
+
+@dataclass(frozen=True)
+class MarkContext:
+    """What the scorecard may say about a mark's author and its citations."""
+
+    departments: dict[str, str]  # reviewer -> department
+    passages: dict[tuple[str, str], tuple[str, str]]  # (evidence_id, passage_id) -> (file, location)
+
+
+def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[Mark], context: MarkContext,
+                    district: str, assessment: str, year: int, released: str) -> Scorecard:
+    """Return the scorecard of one town: every number from ``outcome``, every reason from marks."""
+    row = outcome.town(town)
+    results = outcome.results
+    scores = outcome.item_scores
+    mine = scores[scores["town"] == town]
+    ranked = outcome.ranking[outcome.ranking["complete"]]
+    categories = []
+    for category in rubric.categories:
+        column = f"cat:{category.id}"
+        values = results.loc[results["complete"], column].to_numpy() if len(ranked) else np.array([0])
+        average = int(round(values.mean())) if len(values) else 0
+        max_cents = to_cents(category.points)
+        categories.append(CategoryLine(
+            id=category.id, title=category.title, points=format_points(row[column]),
+            max_points=format_points(max_cents), share=row[column] / max_cents,
+            district_average=format_points(average), district_average_share=average / max_cents,
+            district_best=format_points(int(values.max()) if len(values) else 0)))
+    by_item: dict[str, list[Mark]] = {}
+    for mark in marks:
+        if mark.town == town:
+            by_item.setdefault(mark.item, []).append(mark)
+    items = []
+    for category, item in rubric.all_items():
+        line = mine[mine["item"] == item.id].iloc[0]
+        points = line["points"]
+        earned = int(points) if points == points else None
+        lost = item.max_cents - earned if earned is not None else 0
+        findings = tuple(f for m in by_item.get(item.id, []) for f in _findings(rubric, item.id, m, context))
+        items.append(ItemLine(
+            id=item.id, category_id=category.id, title=item.title, max_points=format_points(item.max_cents),
+            points=format_points(earned) if earned is not None else "—", lost=format_points(lost),
+            not_applicable=bool(line["not_applicable"]), findings=findings if lost else ()))
+    bonus = tuple(Finding(text=f"{c.matter}（{c.level}）", department=context.departments.get(m.reviewer, ""))
+                  for m in marks if m.town == town and m.claims for c in m.claims)
+    vetoes = tuple(Finding(text=f"{rubric.veto(m.item).title}：{m.comment}",
+                           department=context.departments.get(m.reviewer, ""))
+                   for m in marks if m.town == town and m.triggered)
+    rank = row["rank"]
+    card = Scorecard(
+        district=district, assessment=assessment, year=year, town=town, released=released,
+        complete=bool(row["complete"]), total=format_points(row["total"]),
+        max_total=format_points(to_cents(rubric.total_points)),
+        rank=None if rank is None or str(rank) == "<NA>" else int(rank), ranked_towns=len(ranked),
+        grade=row["grade"] or "—", grade_note=row["grade_note"] or "", categories=tuple(categories),
+        items=tuple(items), bonus=format_points(row["bonus"]), bonus_findings=bonus, veto_findings=vetoes)
+    return _with_verification(card)
+
+
+def _findings(rubric: Rubric, item_id: str, mark: Mark, context: MarkContext) -> list[Finding]:
+    department = context.departments.get(mark.reviewer, "")
+    item = rubric.item(item_id)
+    out = []
+    if isinstance(item.method, DeductMethod):
+        rules = {r.id: r for r in item.method.rules}
+        for deduction in mark.deductions:
+            rule = rules[deduction.rule]
+            text = rule.reason + (f"（{deduction.count}次）" if deduction.count > 1 else "")
+            if deduction.reason:
+                text += f"：{deduction.reason}"
+            out.append(Finding(text=text, department=department,
+                               points_lost=format_points(min(to_cents(rule.amount) * deduction.count,
+                                                             to_cents(rule.cap) if rule.cap else 10**9)),
+                               citation=_cite(deduction.citation, context)))
+    elif isinstance(item.method, LevelsMethod) and mark.level:
+        out.append(Finding(text=f"评定档次：{mark.level}" + (f"：{mark.comment}" if mark.comment else ""),
+                           department=department, citation=_first_citation(mark, context)))
+    elif mark.ratio is not None:
+        out.append(Finding(text=f"完成率 {mark.ratio * 100:.0f}%" + (f"：{mark.comment}" if mark.comment else ""),
+                           department=department, citation=_first_citation(mark, context)))
+    elif mark.met is False:
+        out.append(Finding(text="未达到要求" + (f"：{mark.comment}" if mark.comment else ""),
+                           department=department, citation=_first_citation(mark, context)))
+    elif mark.comment:
+        out.append(Finding(text=mark.comment, department=department, citation=_first_citation(mark, context)))
+    return out
+
+
+def _first_citation(mark: Mark, context: MarkContext) -> CitedPassage | None:
+    return _cite(mark.citations[0], context) if mark.citations else None
+
+
+def _cite(citation, context: MarkContext) -> CitedPassage | None:
+    if citation is None:
+        return None
+    file, location = context.passages.get((citation.evidence_id, citation.passage_id), ("", ""))
+    return CitedPassage(file=file, location=location, quote=citation.quote)
+
+
+def _with_verification(card: Scorecard) -> Scorecard:
+    """Add a code that changes whenever any number or reason on the scorecard changes."""
+    content = json.dumps(asdict(card) | {"verification": ""}, ensure_ascii=False, sort_keys=True, default=str)
+    code = hashlib.sha256(content.encode()).hexdigest()[:16].upper()
+    return replace(card, verification="-".join(code[i:i + 4] for i in range(0, 16, 4)))
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    rank: int | None
+    town: str
+    total: str
+    grade: str
+    categories: tuple[str, ...]
+    bonus: str
+    vetoes: str
+    note: str
+
+
+@dataclass(frozen=True)
+class RankingReport:
+    district: str
+    assessment: str
+    year: int
+    released: str
+    category_titles: tuple[str, ...]
+    bands: tuple[str, ...]
+    rows: tuple[RankingRow, ...]
+    incomplete: tuple[RankingRow, ...]
+
+
+def build_ranking(*, rubric: Rubric, outcome: Outcome, district: str, assessment: str, year: int,
+                  released: str) -> RankingReport:
+    """Return the district ranking: ranked towns in order, incomplete towns listed apart."""
+    rows, incomplete = [], []
+    for record in outcome.ranking.to_dict("records"):
+        rank = record["rank"]
+        line = RankingRow(
+            rank=None if rank is None or str(rank) == "<NA>" else int(rank), town=record["town"],
+            total=format_points(record["total"]), grade=record["grade"] or "—",
+            categories=tuple(format_points(record[f"cat:{c.id}"]) for c in rubric.categories),
+            bonus=format_points(record["bonus"]), vetoes=record["vetoes"] or "", note=record["grade_note"] or "")
+        (rows if record["complete"] else incomplete).append(line)
+    bands = tuple(f"{b.name}：≥{format_points(to_cents(b.min_total))}分"
+                  + (f"，不超过{b.quota * 100:.0f}%" if b.quota is not None else "") for b in rubric.grades)
+    return RankingReport(district=district, assessment=assessment, year=year, released=released,
+                         category_titles=tuple(c.title for c in rubric.categories), bands=bands,
+                         rows=tuple(rows), incomplete=tuple(incomplete))

@@ -1,0 +1,185 @@
+"""The functions shells call: load from the store, run the pure core, hand back values.
+
+No rules and no SQL here: rules live in the core, SQL in ``scoring.store``. Every shell
+(web, CLI, jobs) goes through these, so they can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from scoring.errors import InvalidMark, NotFound, NotPermitted
+from scoring.evidence import detect_type, extract_passages
+from scoring.marks import Mark, mark_table, validate_mark
+from scoring.method_points import mark_points
+from scoring.outcome import Outcome, compute_outcome
+from scoring.points import format_points
+from scoring.report.scorecard import (
+    MarkContext,
+    RankingReport,
+    Scorecard,
+    build_ranking,
+    build_scorecard,
+)
+from scoring.rubric import Rubric
+from scoring.store import operations, queries
+from scoring.store.audit import Actor
+from scoring.store.models import District, EvidenceFile
+
+
+def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, Outcome]:
+    """Return the rubric and the computed outcome of every town of an assessment."""
+    rubric = queries.assessment_rubric(session, assessment_id)
+    towns = queries.assessment_towns(session, assessment_id)
+    marks = queries.complete_marks(session, assessment_id)
+    return rubric, compute_outcome(rubric, mark_table(marks), list(towns.values()))
+
+
+# ---- reviewers -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedMark:
+    version: int
+    complete: bool
+    problem: str  # why a draft is not yet a complete mark ("" when complete)
+    item_points: str  # this reviewer's points for the item, "" for a draft
+    town_total: str  # the town's running total over every complete mark
+
+
+def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str,
+                reviewer_id: int, inputs: dict, expected_version: int, running_total: bool = True) -> SavedMark:
+    """Save a reviewer's mark (or draft) after checking the assignment; return the new state.
+
+    Inputs that do not yet form a valid mark are kept as a draft (nothing typed is lost)
+    and do not count; a stale edit raises StaleEdit with the current value.
+    """
+    if item_id not in queries.assigned_items(session, assessment_id, reviewer_id, town_id):
+        raise NotPermitted("item not assigned to this reviewer for this town")
+    towns = queries.assessment_towns(session, assessment_id)
+    if town_id not in towns:
+        raise NotFound("town not in this assessment")
+    rubric = queries.assessment_rubric(session, assessment_id)
+    mark, problem = _parse_mark(rubric, towns[town_id], item_id, actor.name, inputs)
+    row = operations.save_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
+                               reviewer_id=reviewer_id, inputs=inputs, complete=mark is not None,
+                               expected_version=expected_version)
+    item_points = ""
+    if mark is not None and rubric.kind_of(item_id) == "item":
+        points = mark_points(rubric, mark_table([mark]))["points"].iloc[0]
+        item_points = format_points(int(points)) if points == points else "不适用"
+    total = town_running_total(session, assessment_id, town_id) if running_total else ""
+    return SavedMark(row.version, row.complete, problem, item_points, total)
+
+
+def town_running_total(session: Session, assessment_id: int, town_id: int) -> str:
+    """The town's total over its complete marks so far (a town's total needs only its own marks)."""
+    rubric = queries.assessment_rubric(session, assessment_id)
+    town = queries.assessment_towns(session, assessment_id)[town_id]
+    outcome = compute_outcome(rubric, mark_table(queries.complete_marks(session, assessment_id, town_id)), [town])
+    return format_points(outcome.town(town)["total"])
+
+
+def _parse_mark(rubric: Rubric, town: str, item_id: str, reviewer: str, inputs: dict) -> tuple[Mark | None, str]:
+    try:
+        mark = Mark.model_validate({**inputs, "town": town, "item": item_id, "reviewer": reviewer})
+        validate_mark(rubric, mark)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return None, f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+    except InvalidMark as exc:
+        return None, exc.message
+    return mark, ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    assessment_id: int
+    assessment: str
+    phase: str
+    town_id: int
+    town: str
+    assigned: int
+    scored: int
+
+
+def reviewer_progress(session: Session, reviewer_id: int) -> list[Progress]:
+    """Per assessment and town: items assigned to the reviewer and items with a complete mark."""
+    out = []
+    for assessment in queries.reviewer_assessments(session, reviewer_id):
+        for town_id, town in queries.assessment_towns(session, assessment.id).items():
+            items = queries.assigned_items(session, assessment.id, reviewer_id, town_id)
+            marks = queries.reviewer_marks(session, assessment.id, town_id, reviewer_id)
+            scored = sum(1 for i in items if i in marks and marks[i].complete)
+            out.append(Progress(assessment.id, assessment.name, assessment.phase, town_id, town, len(items), scored))
+    return out
+
+
+# ---- evidence ---------------------------------------------------------------------------
+
+
+def submit_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id: int, name: str, data: bytes,
+                    storage: Path, max_bytes: int) -> EvidenceFile:
+    """Check an upload by content and size, extract its passages, and store it.
+
+    Raises EvidenceRejected (nothing stored) for a wrong type, a mismatched extension,
+    an oversized or unsafe file.
+    """
+    if town_id not in queries.assessment_towns(session, assessment_id):
+        raise NotFound("town not in this assessment")
+    kind = detect_type(data, name, max_bytes=max_bytes)
+    passages = extract_passages(data, kind, name)
+    return operations.add_evidence(session, actor, assessment_id=assessment_id, town_id=town_id, name=name,
+                                   kind=kind, data=data, passages=passages, storage=storage)
+
+
+def evidence_path(storage: Path, row: EvidenceFile) -> Path:
+    return storage / row.sha256[:2] / row.sha256
+
+
+# ---- scorecards -------------------------------------------------------------------------
+
+
+def town_scorecard(session: Session, assessment_id: int, town_id: int) -> Scorecard:
+    """Return a town's scorecard view model, computed from the whole assessment's outcome."""
+    assessment = queries.assessment(session, assessment_id)
+    towns = queries.assessment_towns(session, assessment_id)
+    if town_id not in towns:
+        raise NotFound("town not in this assessment")
+    rubric, outcome = assessment_outcome(session, assessment_id)
+    marks = queries.complete_marks(session, assessment_id)
+    return build_scorecard(rubric=rubric, outcome=outcome, town=towns[town_id], marks=marks,
+                           context=_mark_context(session, assessment_id, town_id),
+                           district=_district_name(session, assessment.district_id), assessment=assessment.name,
+                           year=assessment.year, released=_date(assessment.released_at))
+
+
+def district_ranking(session: Session, assessment_id: int) -> RankingReport:
+    assessment = queries.assessment(session, assessment_id)
+    rubric, outcome = assessment_outcome(session, assessment_id)
+    return build_ranking(rubric=rubric, outcome=outcome, district=_district_name(session, assessment.district_id),
+                         assessment=assessment.name, year=assessment.year, released=_date(assessment.released_at))
+
+
+def _mark_context(session: Session, assessment_id: int, town_id: int) -> MarkContext:
+    departments = {u.username: u.department for u in queries.users(session)}
+    files = {f.id: f.name for f in queries.evidence_files(session, assessment_id, town_id)}
+    passages = {}
+    for p in queries.passages(session, list(files)):
+        where = f"第{p.page}页第{p.paragraph}段" if p.page else (
+            f"工作表“{p.sheet}”" if p.sheet else f"第{p.paragraph}段")
+        passages[(str(p.evidence_id), p.passage_key)] = (files[p.evidence_id], where)
+    return MarkContext(departments=departments, passages=passages)
+
+
+def _district_name(session: Session, district_id: int) -> str:
+    district = session.get(District, district_id)
+    return district.name if district else ""
+
+
+def _date(value) -> str:
+    return value.strftime("%Y年%m月%d日") if value else ""

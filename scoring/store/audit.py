@@ -1,0 +1,85 @@
+"""The audit trail: every write operation appends an event in its own transaction.
+
+Events form a hash chain: each hash covers the event's content and the previous hash,
+so deleting or editing a past event breaks ``verify_chain``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from scoring.store.models import AuditEvent, utcnow
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user (id and name) or the system (id None)."""
+
+    id: int | None
+    name: str
+
+
+SYSTEM = Actor(None, "system")
+
+
+def record(session: Session, actor: Actor, action: str, object_type: str, object_key: str, *,
+           before: dict | None = None, after: dict | None = None, reason: str = "",
+           assessment_id: int | None = None, town_id: int | None = None, item_id: str | None = None) -> AuditEvent:
+    """Append an audit event to the session's transaction and return it."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7301)"))  # one chain: append one at a time
+    last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    event = AuditEvent(at=utcnow(), actor_id=actor.id, actor_name=actor.name, action=action,
+                       object_type=object_type, object_key=object_key, before=_plain(before),
+                       after=_plain(after), reason=reason, assessment_id=assessment_id,
+                       town_id=town_id, item_id=item_id, prev_hash=last or GENESIS)
+    event.hash = event_hash(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def event_hash(event: AuditEvent) -> str:
+    """The hash of an event's content chained to its predecessor."""
+    content = {
+        "at": _utc_text(event.at), "actor_id": event.actor_id,
+        "actor_name": event.actor_name, "action": event.action, "object_type": event.object_type,
+        "object_key": event.object_key, "before": event.before, "after": event.after,
+        "reason": event.reason, "assessment_id": event.assessment_id, "town_id": event.town_id,
+        "item_id": event.item_id, "prev": event.prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def verify_chain(session: Session) -> int | None:
+    """Return the id of the first event that breaks the chain, or None if intact."""
+    previous = GENESIS
+    for event in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+        if event.prev_hash != previous or event_hash(event) != event.hash:
+            return event.id
+        previous = event.hash
+    return None
+
+
+def _utc_text(moment: datetime | None) -> str | None:
+    """UTC, without zone: SQLite hands datetimes back naive, PostgreSQL aware."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.isoformat()
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy (Decimals and dates as strings) so the stored value hashes stably."""
+    return None if value is None else json.loads(json.dumps(value, ensure_ascii=False, default=str))

@@ -1,0 +1,182 @@
+"""ORM rows (SQLAlchemy 2). Only the store touches them; callers get plain values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+PHASES = ("prepare", "submission", "scoring", "review", "released", "archived")
+ROLES = ("admin", "reviewer", "town")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class District(Base):
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Town(Base):
+    __tablename__ = "towns"
+    __table_args__ = (UniqueConstraint("district_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    department: Mapped[str] = mapped_column(String(100), default="")
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on logout, disable and role change: sessions carrying an older value are void.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(Base):
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class RubricVersion(Base):
+    """A rubric file as saved: its YAML text is the source of truth, never edited in place."""
+
+    __tablename__ = "rubric_versions"
+    __table_args__ = (UniqueConstraint("rubric_key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rubric_key: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(400))
+    yaml_text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(400), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    year: Mapped[int] = mapped_column(Integer)
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    phase: Mapped[str] = mapped_column(String(16), default="prepare")
+    deadlines: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    released_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AssessmentTown(Base):
+    __tablename__ = "assessment_towns"
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"), primary_key=True)
+
+
+class Assignment(Base):
+    """Reviewer scores item for every town of the assessment (town_id NULL) or for one town."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("assessment_id", "reviewer_id", "item_id", "town_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(40))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+
+
+class EvidenceFile(Base):
+    """A file a town submitted; the bytes live on disk under their sha256, the name as given."""
+
+    __tablename__ = "evidence_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(8))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PassageRow(Base):
+    __tablename__ = "passages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence_files.id"), index=True)
+    passage_key: Mapped[str] = mapped_column(String(64))
+    page: Mapped[int | None] = mapped_column(Integer)
+    sheet: Mapped[str | None] = mapped_column(String(100))
+    paragraph: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class MarkRow(Base):
+    """One reviewer's mark of one item for one town, under a rubric version.
+
+    ``inputs`` holds the method's inputs as typed (deductions, level, comment ...);
+    ``complete`` says whether they form a valid mark. Drafts are kept so nothing typed is
+    lost, but only complete marks count in results.
+    """
+
+    __tablename__ = "marks"
+    __table_args__ = (UniqueConstraint("assessment_id", "town_id", "item_id", "reviewer_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    item_id: Mapped[str] = mapped_column(String(40))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only record of a change; each event's hash covers the previous one's."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_key: Mapped[str] = mapped_column(String(200))
+    assessment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    town_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    item_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,330 @@
+"""Every write, as a named operation that audits itself in the same transaction.
+
+Each operation commits on success and rolls back on any error, so nothing is half
+applied and no change lands without its ``AuditEvent``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scoring.errors import LoginLocked, NotFound, PhaseClosed, StaleEdit
+from scoring.rubric_load import parse_rubric
+from scoring.store.audit import SYSTEM, Actor, record
+from scoring.store.models import (
+    PHASES,
+    ROLES,
+    Assessment,
+    AssessmentTown,
+    Assignment,
+    District,
+    EvidenceFile,
+    LoginFailure,
+    MarkRow,
+    PassageRow,
+    RubricVersion,
+    Town,
+    User,
+    utcnow,
+)
+from scoring.store.passwords import check_password, hash_password
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def operation(function: Callable[P, R]) -> Callable[P, R]:
+    """Run a write in one transaction: commit on success, roll back on any error."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        session: Session = args[0]  # type: ignore[assignment]
+        try:
+            result = function(*args, **kwargs)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+
+    return wrapper
+
+
+# ---- districts, towns, users -----------------------------------------------------------
+
+
+@operation
+def create_district(session: Session, actor: Actor, name: str) -> District:
+    district = District(name=name)
+    session.add(district)
+    session.flush()
+    record(session, actor, "district.create", "district", str(district.id), after={"name": name})
+    return district
+
+
+@operation
+def create_town(session: Session, actor: Actor, district_id: int, name: str) -> Town:
+    town = Town(district_id=district_id, name=name)
+    session.add(town)
+    session.flush()
+    record(session, actor, "town.create", "town", str(town.id), after={"name": name}, town_id=town.id)
+    return town
+
+
+@operation
+def create_user(session: Session, actor: Actor, *, username: str, display_name: str, password: str, role: str,
+                department: str = "", town_id: int | None = None) -> User:
+    """Create a user with a hashed password; a town leader must be bound to a town."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if (role == "town") != (town_id is not None):
+        raise ValueError("a town leader, and only a town leader, is bound to one town")
+    if len(password) < 8:
+        raise ValueError("password must have at least 8 characters")
+    user = User(username=username, display_name=display_name, password_hash=hash_password(password), role=role,
+                department=department, town_id=town_id, active=True, session_version=1)
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise ValueError(f"username {username!r} is taken") from None
+    record(session, actor, "user.create", "user", str(user.id),
+           after={"username": username, "role": role, "department": department, "town_id": town_id})
+    return user
+
+
+@operation
+def update_user(session: Session, actor: Actor, user_id: int, *, role: str | None = None,
+                active: bool | None = None, department: str | None = None, town_id: int | None = None) -> User:
+    """Change a user's role, department, town or active flag; ends their sessions."""
+    user = _get(session, User, user_id)
+    before = {"role": user.role, "active": user.active, "department": user.department, "town_id": user.town_id}
+    if role is not None:
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        user.role = role
+        user.town_id = town_id if role == "town" else None
+    if active is not None:
+        user.active = active
+    if department is not None:
+        user.department = department
+    if user.role == "town" and user.town_id is None:
+        raise ValueError("a town leader must be bound to a town")
+    user.session_version += 1  # signed-in sessions of this user are void from now
+    after = {"role": user.role, "active": user.active, "department": user.department, "town_id": user.town_id}
+    record(session, actor, "user.update", "user", str(user.id), before=before, after=after)
+    return user
+
+
+@operation
+def end_sessions(session: Session, actor: Actor, user_id: int) -> None:
+    """Void every signed-in session of a user (logout)."""
+    user = _get(session, User, user_id)
+    user.session_version += 1
+    record(session, actor, "user.logout", "user", str(user.id))
+
+
+def authenticate(session: Session, username: str, password: str, *, remote_addr: str = "",
+                 max_failures: int = 5, lockout_minutes: int = 15) -> User | None:
+    """Return the active user with these credentials, or None; raise LoginLocked when locked.
+
+    Failures are counted per username in the database, so every worker process shares the
+    limit. A success does not clear earlier failures: the window simply passes.
+    """
+    since = utcnow() - timedelta(minutes=lockout_minutes)
+    failures = session.execute(
+        select(func.count()).select_from(LoginFailure)
+        .where(LoginFailure.username == username, LoginFailure.at >= since)).scalar_one()
+    if failures >= max_failures:
+        session.rollback()
+        raise LoginLocked(username)
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    ok = user is not None and user.active and check_password(user.password_hash, password)
+    if not ok:
+        session.add(LoginFailure(username=username, remote_addr=remote_addr))
+        record(session, SYSTEM, "login.failed", "user", username, after={"remote_addr": remote_addr})
+        session.commit()
+        return None
+    record(session, Actor(user.id, user.username), "login", "user", str(user.id), after={"remote_addr": remote_addr})
+    session.commit()
+    return user
+
+
+# ---- rubrics, assessments, assignments --------------------------------------------------
+
+
+@operation
+def save_rubric_version(session: Session, actor: Actor, yaml_text: str, *, file_name: str = "rubric.yaml",
+                        base_version: int | None = None, note: str = "") -> RubricVersion:
+    """Validate the YAML and store it as the next version of its rubric.
+
+    The store numbers versions: the new one is the last + 1, whatever the file says.
+    ``base_version`` is the version the editor started from; if a newer one was saved
+    meanwhile, the save is refused (StaleEdit) instead of silently replacing it.
+    Raises RubricError (nothing saved) when the file is invalid.
+    """
+    rubric = parse_rubric(yaml_text, file_name)
+    last = session.execute(
+        select(RubricVersion).where(RubricVersion.rubric_key == rubric.id)
+        .order_by(RubricVersion.version.desc()).limit(1)).scalar_one_or_none()
+    if base_version is not None and last is not None and last.version != base_version:
+        raise StaleEdit({"yaml": last.yaml_text}, last.version)
+    row = RubricVersion(rubric_key=rubric.id, version=(last.version + 1) if last else 1, title=rubric.title,
+                        yaml_text=yaml_text, sha256=hashlib.sha256(yaml_text.encode()).hexdigest(),
+                        note=note, created_by=actor.id)
+    session.add(row)
+    session.flush()
+    record(session, actor, "rubric.save", "rubric", f"{rubric.id}@{row.version}",
+           before={"version": last.version, "sha256": last.sha256} if last else None,
+           after={"version": row.version, "sha256": row.sha256, "title": rubric.title}, reason=note)
+    return row
+
+
+@operation
+def create_assessment(session: Session, actor: Actor, *, district_id: int, name: str, year: int,
+                      rubric_version_id: int, town_ids: list[int]) -> Assessment:
+    """Create an assessment on a frozen rubric version for these towns (phase: prepare)."""
+    _get(session, RubricVersion, rubric_version_id)
+    assessment = Assessment(district_id=district_id, name=name, year=year, rubric_version_id=rubric_version_id,
+                            phase="prepare", deadlines={}, version=1)
+    session.add(assessment)
+    session.flush()
+    session.add_all(AssessmentTown(assessment_id=assessment.id, town_id=t) for t in town_ids)
+    record(session, actor, "assessment.create", "assessment", str(assessment.id), assessment_id=assessment.id,
+           after={"name": name, "year": year, "rubric_version_id": rubric_version_id, "towns": sorted(town_ids)})
+    return assessment
+
+
+@operation
+def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *, reason: str = "") -> Assessment:
+    """Move an assessment one phase forward or back (准备→材料报送→评分→审核→发布→归档).
+
+    Archived is final. Moving back from released withdraws the results from town leaders.
+    """
+    assessment = _get(session, Assessment, assessment_id)
+    if phase not in PHASES:
+        raise ValueError(f"unknown phase {phase!r}")
+    here, there = PHASES.index(assessment.phase), PHASES.index(phase)
+    if assessment.phase == "archived" or abs(here - there) != 1:
+        raise PhaseClosed(f"cannot move from {assessment.phase} to {phase}")
+    before = {"phase": assessment.phase}
+    assessment.phase = phase
+    assessment.version += 1
+    if phase == "released":
+        assessment.released_at = utcnow()
+    elif here == PHASES.index("released") and phase == "review":
+        assessment.released_at = None
+    record(session, actor, "assessment.phase", "assessment", str(assessment.id), assessment_id=assessment.id,
+           before=before, after={"phase": phase}, reason=reason)
+    return assessment
+
+
+@operation
+def assign(session: Session, actor: Actor, assessment_id: int, reviewer_id: int, item_ids: list[str],
+           town_id: int | None = None) -> list[Assignment]:
+    """Let a reviewer score these items (for every town, or one town); skips existing ones."""
+    reviewer = _get(session, User, reviewer_id)
+    if reviewer.role != "reviewer":
+        raise ValueError("only reviewers can be assigned items")
+    existing = set(session.execute(
+        select(Assignment.item_id).where(Assignment.assessment_id == assessment_id,
+                                         Assignment.reviewer_id == reviewer_id,
+                                         Assignment.town_id.is_(None) if town_id is None
+                                         else Assignment.town_id == town_id)).scalars())
+    rows = [Assignment(assessment_id=assessment_id, reviewer_id=reviewer_id, item_id=i, town_id=town_id)
+            for i in item_ids if i not in existing]
+    session.add_all(rows)
+    record(session, actor, "assignment.add", "assignment", f"{assessment_id}/{reviewer_id}",
+           assessment_id=assessment_id, town_id=town_id,
+           after={"reviewer": reviewer.username, "items": [r.item_id for r in rows]})
+    return rows
+
+
+@operation
+def unassign(session: Session, actor: Actor, assignment_id: int) -> None:
+    row = _get(session, Assignment, assignment_id)
+    record(session, actor, "assignment.remove", "assignment", str(row.id), assessment_id=row.assessment_id,
+           town_id=row.town_id, item_id=row.item_id, before={"reviewer_id": row.reviewer_id, "item": row.item_id})
+    session.execute(delete(Assignment).where(Assignment.id == row.id))
+
+
+# ---- evidence and marks ------------------------------------------------------------------
+
+
+@operation
+def add_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id: int, name: str, kind: str,
+                 data: bytes, passages: list, storage: Path) -> EvidenceFile:
+    """Store a checked upload under its sha256 (name kept as given) with its passages."""
+    assessment = _get(session, Assessment, assessment_id)
+    if assessment.phase != "submission":
+        raise PhaseClosed("evidence can only be submitted in the 材料报送 phase")
+    digest = hashlib.sha256(data).hexdigest()
+    target = storage / digest[:2] / digest
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(target)  # readers never see half a file
+    row = EvidenceFile(assessment_id=assessment_id, town_id=town_id, name=name, kind=kind, sha256=digest,
+                       size=len(data), uploaded_by=actor.id)
+    session.add(row)
+    session.flush()
+    session.add_all(PassageRow(evidence_id=row.id, passage_key=p.passage_id, page=p.page, sheet=p.sheet,
+                               paragraph=p.paragraph, text=p.text) for p in passages)
+    record(session, actor, "evidence.add", "evidence", str(row.id), assessment_id=assessment_id, town_id=town_id,
+           after={"name": name, "kind": kind, "sha256": digest, "size": len(data), "passages": len(passages)})
+    return row
+
+
+@operation
+def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str, reviewer_id: int,
+              inputs: dict, complete: bool, expected_version: int, reason: str = "") -> MarkRow:
+    """Write a reviewer's mark if nobody saved it since ``expected_version`` (0: new).
+
+    A stale edit raises StaleEdit carrying the current inputs and version; nothing is
+    written. The audit event keeps the old and new inputs.
+    """
+    assessment = _get(session, Assessment, assessment_id)
+    if assessment.phase != "scoring":
+        raise PhaseClosed("marks can only be changed in the 评分 phase")
+    row = session.execute(
+        select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id,
+                              MarkRow.item_id == item_id, MarkRow.reviewer_id == reviewer_id)
+        .with_for_update()).scalar_one_or_none()
+    current = row.version if row else 0
+    if current != expected_version:
+        raise StaleEdit(row.inputs if row else None, current, at=row.updated_at.isoformat() if row else "")
+    before = {"inputs": row.inputs, "complete": row.complete} if row else None
+    if row is None:
+        row = MarkRow(assessment_id=assessment_id, town_id=town_id, item_id=item_id, reviewer_id=reviewer_id,
+                      rubric_version_id=assessment.rubric_version_id, version=0)
+        session.add(row)
+    row.inputs, row.complete = inputs, complete
+    row.version = current + 1
+    row.updated_at = utcnow()
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent first save of the same mark won the race
+        raise StaleEdit(None, 1) from None
+    record(session, actor, "mark.save", "mark", f"{assessment_id}/{town_id}/{item_id}/{reviewer_id}",
+           assessment_id=assessment_id, town_id=town_id, item_id=item_id, before=before,
+           after={"inputs": inputs, "complete": complete, "version": row.version}, reason=reason)
+    return row
+
+
+def _get(session: Session, model: type, key: int):
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"{model.__name__} {key}")
+    return row
+
+

@@ -1,0 +1,190 @@
+"""Reads: plain values and domain objects out of the database, never ORM rows to shells."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from scoring.errors import NotFound
+from scoring.marks import Mark
+from scoring.rubric import Rubric
+from scoring.rubric_load import parse_rubric
+from scoring.store.models import (
+    Assessment,
+    AssessmentTown,
+    Assignment,
+    AuditEvent,
+    EvidenceFile,
+    MarkRow,
+    PassageRow,
+    RubricVersion,
+    Town,
+    User,
+)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(rubric_version_id: int, sha256: str, yaml_text: str, version: int) -> Rubric:
+    return parse_rubric(yaml_text, f"rubric#{rubric_version_id}").model_copy(update={"version": version})
+
+
+def rubric_of_version(session: Session, rubric_version_id: int) -> Rubric:
+    """Return the parsed rubric of a stored version (cached: versions never change)."""
+    row = session.get(RubricVersion, rubric_version_id)
+    if row is None:
+        raise NotFound(f"rubric version {rubric_version_id}")
+    return _parsed(row.id, row.sha256, row.yaml_text, row.version)
+
+
+def assessment(session: Session, assessment_id: int) -> Assessment:
+    row = session.get(Assessment, assessment_id)
+    if row is None:
+        raise NotFound(f"assessment {assessment_id}")
+    return row
+
+
+def assessment_rubric(session: Session, assessment_id: int) -> Rubric:
+    return rubric_of_version(session, assessment(session, assessment_id).rubric_version_id)
+
+
+def assessment_towns(session: Session, assessment_id: int) -> dict[int, str]:
+    """Town id -> name for the towns of an assessment, by name."""
+    rows = session.execute(
+        select(Town.id, Town.name).join(AssessmentTown, AssessmentTown.town_id == Town.id)
+        .where(AssessmentTown.assessment_id == assessment_id).order_by(Town.name)).all()
+    return dict(rows)
+
+
+def user_names(session: Session) -> dict[int, User]:
+    return {u.id: u for u in session.execute(select(User)).scalars()}
+
+
+def complete_marks(session: Session, assessment_id: int, town_id: int | None = None) -> list[Mark]:
+    """The assessment's (or one town's) complete marks as domain Marks, by town and user name."""
+    towns = assessment_towns(session, assessment_id)
+    users = user_names(session)
+    query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True))
+    if town_id is not None:
+        query = query.where(MarkRow.town_id == town_id)
+    rows = session.execute(query).scalars()
+    return [Mark.model_validate({**row.inputs, "town": towns[row.town_id], "item": row.item_id,
+                                 "reviewer": users[row.reviewer_id].username})
+            for row in rows if row.town_id in towns]
+
+
+@dataclass(frozen=True)
+class MarkState:
+    """A stored mark as the scoring page needs it."""
+
+    item_id: str
+    inputs: dict
+    complete: bool
+    version: int
+    updated_at: datetime
+
+
+def reviewer_marks(session: Session, assessment_id: int, town_id: int, reviewer_id: int) -> dict[str, MarkState]:
+    rows = session.execute(select(MarkRow).where(
+        MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id,
+        MarkRow.reviewer_id == reviewer_id)).scalars()
+    return {r.item_id: MarkState(r.item_id, r.inputs, r.complete, r.version, r.updated_at) for r in rows}
+
+
+def assigned_items(session: Session, assessment_id: int, reviewer_id: int, town_id: int | None = None) -> set[str]:
+    """Item ids this reviewer scores (for one town, when given)."""
+    query = select(Assignment.item_id).where(Assignment.assessment_id == assessment_id,
+                                             Assignment.reviewer_id == reviewer_id)
+    if town_id is not None:
+        query = query.where(or_(Assignment.town_id.is_(None), Assignment.town_id == town_id))
+    return set(session.execute(query).scalars())
+
+
+def assignments(session: Session, assessment_id: int) -> list[Assignment]:
+    return list(session.execute(select(Assignment).where(Assignment.assessment_id == assessment_id)
+                                .order_by(Assignment.reviewer_id, Assignment.item_id)).scalars())
+
+
+def reviewer_assessments(session: Session, reviewer_id: int) -> list[Assessment]:
+    ids = select(Assignment.assessment_id).where(Assignment.reviewer_id == reviewer_id)
+    return list(session.execute(select(Assessment).where(Assessment.id.in_(ids))
+                                .order_by(Assessment.year.desc(), Assessment.id.desc())).scalars())
+
+
+def town_assessments(session: Session, town_id: int) -> list[Assessment]:
+    ids = select(AssessmentTown.assessment_id).where(AssessmentTown.town_id == town_id)
+    return list(session.execute(select(Assessment).where(Assessment.id.in_(ids))
+                                .order_by(Assessment.year.desc(), Assessment.id.desc())).scalars())
+
+
+def all_assessments(session: Session) -> list[Assessment]:
+    return list(session.execute(select(Assessment).order_by(Assessment.year.desc(), Assessment.id.desc())).scalars())
+
+
+def evidence_files(session: Session, assessment_id: int, town_id: int) -> list[EvidenceFile]:
+    return list(session.execute(select(EvidenceFile).where(
+        EvidenceFile.assessment_id == assessment_id, EvidenceFile.town_id == town_id)
+        .order_by(EvidenceFile.uploaded_at)).scalars())
+
+
+def evidence_file(session: Session, evidence_id: int) -> EvidenceFile:
+    row = session.get(EvidenceFile, evidence_id)
+    if row is None:
+        raise NotFound(f"evidence {evidence_id}")
+    return row
+
+
+def passages(session: Session, evidence_ids: list[int]) -> list[PassageRow]:
+    if not evidence_ids:
+        return []
+    return list(session.execute(select(PassageRow).where(PassageRow.evidence_id.in_(evidence_ids))
+                                .order_by(PassageRow.evidence_id, PassageRow.id)).scalars())
+
+
+def rubric_versions(session: Session) -> list[RubricVersion]:
+    return list(session.execute(select(RubricVersion).order_by(RubricVersion.rubric_key,
+                                                               RubricVersion.version.desc())).scalars())
+
+
+def rubric_version(session: Session, rubric_version_id: int) -> RubricVersion:
+    row = session.get(RubricVersion, rubric_version_id)
+    if row is None:
+        raise NotFound(f"rubric version {rubric_version_id}")
+    return row
+
+
+def previous_rubric_version(session: Session, row: RubricVersion) -> RubricVersion | None:
+    return session.execute(select(RubricVersion).where(
+        RubricVersion.rubric_key == row.rubric_key, RubricVersion.version < row.version)
+        .order_by(RubricVersion.version.desc()).limit(1)).scalar_one_or_none()
+
+
+def user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def users(session: Session) -> list[User]:
+    return list(session.execute(select(User).order_by(User.role, User.username)).scalars())
+
+
+def towns(session: Session) -> list[Town]:
+    return list(session.execute(select(Town).order_by(Town.name)).scalars())
+
+
+def audit_events(session: Session, *, town_id: int | None = None, item_id: str | None = None,
+                 actor_id: int | None = None, since: datetime | None = None, until: datetime | None = None,
+                 limit: int = 500) -> list[AuditEvent]:
+    """Newest first, filtered by town, item, user and time."""
+    query = select(AuditEvent)
+    for column, value in ((AuditEvent.town_id, town_id), (AuditEvent.item_id, item_id),
+                          (AuditEvent.actor_id, actor_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at <= until)
+    return list(session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)).scalars())
