@@ -64,6 +64,7 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     if town_id not in towns:
         raise NotFound("town not in this assessment")
     rubric = queries.assessment_rubric(session, assessment_id)
+    inputs = _resolve_citations(session, assessment_id, town_id, item_id, inputs)
     mark, problem = _parse_mark(rubric, towns[town_id], item_id, actor.name, inputs)
     row = operations.save_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
                                reviewer_id=reviewer_id, inputs=inputs, complete=mark is not None,
@@ -82,6 +83,27 @@ def town_running_total(session: Session, assessment_id: int, town_id: int) -> st
     town = queries.assessment_towns(session, assessment_id)[town_id]
     outcome = compute_outcome(rubric, mark_table(queries.complete_marks(session, assessment_id, town_id)), [town])
     return format_points(outcome.town(town)["total"])
+
+
+def _resolve_citations(session: Session, assessment_id: int, town_id: int, item_id: str, inputs: dict) -> dict:
+    """Fill each cited passage's quote from the town's own evidence; refuse any other passage."""
+    deductions = inputs.get("deductions") or []
+    if not any(isinstance(d, dict) and d.get("citation") for d in deductions):
+        return inputs
+    files = {str(f.id) for f in queries.evidence_files(session, assessment_id, town_id)}
+    texts = {(str(p.evidence_id), p.passage_key): p.text
+             for p in queries.passages(session, [int(f) for f in files])}
+    resolved = []
+    for deduction in deductions:
+        citation = deduction.get("citation") if isinstance(deduction, dict) else None
+        if citation:
+            key = (str(citation.get("evidence_id")), str(citation.get("passage_id")))
+            if key not in texts:
+                raise InvalidMark(item_id, "citation", "the cited passage is not in this town's evidence")
+            deduction = {**deduction, "citation": {"evidence_id": key[0], "passage_id": key[1],
+                                                   "quote": texts[key][:200]}}
+        resolved.append(deduction)
+    return {**inputs, "deductions": resolved}
 
 
 def _parse_mark(rubric: Rubric, town: str, item_id: str, reviewer: str, inputs: dict) -> tuple[Mark | None, str]:
@@ -117,6 +139,52 @@ def reviewer_progress(session: Session, reviewer_id: int) -> list[Progress]:
             scored = sum(1 for i in items if i in marks and marks[i].complete)
             out.append(Progress(assessment.id, assessment.name, assessment.phase, town_id, town, len(items), scored))
     return out
+
+
+@dataclass(frozen=True)
+class ScoringSheet:
+    """What a reviewer's scoring page shows for one town."""
+
+    assessment_id: int
+    assessment: str
+    phase: str
+    town_id: int
+    town: str
+    rubric: Rubric
+    items: list  # (category, item, kind) the reviewer scores, in rubric order
+    marks: dict  # item id -> queries.MarkState
+    item_points: dict  # item id -> this reviewer's points ("" for drafts)
+    town_total: str
+    evidence: list  # (EvidenceFile, [PassageRow])
+
+
+def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_id: int) -> ScoringSheet:
+    """Return the reviewer's items for a town with their marks, points and the town's evidence."""
+    assessment = queries.assessment(session, assessment_id)
+    towns = queries.assessment_towns(session, assessment_id)
+    assigned = queries.assigned_items(session, assessment_id, reviewer_id, town_id)
+    if town_id not in towns or not assigned:
+        raise NotFound("no assignment for this town")
+    rubric = queries.assessment_rubric(session, assessment_id)
+    items = [(category, item, "item") for category, item in rubric.all_items() if item.id in assigned]
+    items += [(None, b, "bonus") for b in (rubric.bonus.items if rubric.bonus else []) if b.id in assigned]
+    items += [(None, v, "veto") for v in rubric.vetoes if v.id in assigned]
+    marks = queries.reviewer_marks(session, assessment_id, town_id, reviewer_id)
+    reviewer = queries.user(session, reviewer_id)
+    complete = [Mark.model_validate({**m.inputs, "town": towns[town_id], "item": i, "reviewer": reviewer.username})
+                for i, m in marks.items() if m.complete and rubric.kind_of(i) == "item"]
+    points = {}
+    if complete:
+        frame = mark_points(rubric, mark_table(complete))
+        points = {row.item: (format_points(int(row.points)) if row.points == row.points else "不适用")
+                  for row in frame.itertuples()}
+    files = queries.evidence_files(session, assessment_id, town_id)
+    by_file: dict[int, list] = {f.id: [] for f in files}
+    for passage in queries.passages(session, list(by_file)):
+        by_file[passage.evidence_id].append(passage)
+    return ScoringSheet(assessment_id, assessment.name, assessment.phase, town_id, towns[town_id], rubric, items,
+                        marks, points, town_running_total(session, assessment_id, town_id),
+                        [(f, by_file[f.id]) for f in files])
 
 
 # ---- evidence ---------------------------------------------------------------------------

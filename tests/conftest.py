@@ -22,3 +22,7 @@ def default_rubric():
     from scoring.rubric_load import load_rubric
 
     return load_rubric(ROOT / "rubrics" / "town-rule-of-law-2025.yaml")
+
+
+# Database and app fixtures (fresh demo database per test, on SQLite and PostgreSQL).
+pytest_plugins = ["tests.dbfixtures"]

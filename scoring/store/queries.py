@@ -18,6 +18,7 @@ from scoring.store.models import (
     AssessmentTown,
     Assignment,
     AuditEvent,
+    District,
     EvidenceFile,
     MarkRow,
     PassageRow,
@@ -160,6 +161,11 @@ def previous_rubric_version(session: Session, row: RubricVersion) -> RubricVersi
     return session.execute(select(RubricVersion).where(
         RubricVersion.rubric_key == row.rubric_key, RubricVersion.version < row.version)
         .order_by(RubricVersion.version.desc()).limit(1)).scalar_one_or_none()
+
+
+def first_district(session: Session) -> District | None:
+    """The district (one per installation for now)."""
+    return session.execute(select(District).order_by(District.id).limit(1)).scalar_one_or_none()
 
 
 def user(session: Session, user_id: int) -> User | None:

@@ -1,0 +1,27 @@
+"""The Flask app: ``create_app`` reads like a table of contents."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from scoring.settings import Settings
+from web import db, errors, extensions, security, templating
+from web.admin.views import bp as admin_bp
+from web.auth.views import bp as auth_bp
+from web.review.views import bp as review_bp
+from web.rubrics.views import bp as rubrics_bp
+from web.town.views import bp as town_bp
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app for these settings (read from the environment when not given)."""
+    settings = settings or Settings()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    security.configure(app, settings)
+    db.init_app(app, settings)
+    extensions.init_app(app, settings)
+    errors.init_app(app)
+    templating.init_app(app)
+    for blueprint in (auth_bp, review_bp, town_bp, admin_bp, rubrics_bp):
+        app.register_blueprint(blueprint)
+    return app

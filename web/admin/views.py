@@ -1,0 +1,190 @@
+"""Administrators: assessments and their phases, towns, users, assignments, the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from scoring import services
+from scoring.store import operations, queries
+from scoring.store.models import PHASES, ROLES
+from web.db import get_session
+from web.permissions import actor, role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@role_required("admin")
+def dashboard():
+    """Every assessment with its phase; the form to create one from a rubric version."""
+    session = get_session()
+    return render_template("admin/dashboard.html", assessments=queries.all_assessments(session),
+                           versions=queries.rubric_versions(session), towns=queries.towns(session))
+
+
+@bp.post("/assessments")
+@role_required("admin")
+def create_assessment():
+    session = get_session()
+    district = queries.first_district(session)
+    if district is None:
+        abort(409)
+    try:
+        year = int(request.form.get("year", ""))
+        version_id = int(request.form.get("rubric_version_id", ""))
+    except ValueError:
+        flash(_("请填写年度并选择考核细则版本"), "error")
+        return redirect(url_for("admin.dashboard"))
+    town_ids = [int(t) for t in request.form.getlist("town_ids") if t.isdigit()]
+    name = request.form.get("name", "").strip() or f"{year}年度法治政府建设考核"
+    row = operations.create_assessment(session, actor(), district_id=district.id, name=name, year=year,
+                                       rubric_version_id=version_id, town_ids=town_ids)
+    return redirect(url_for("admin.assessment", assessment_id=row.id))
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@role_required("admin")
+def assessment(assessment_id: int):
+    """One assessment: phase controls, ranking so far, assignments."""
+    session = get_session()
+    row = queries.assessment(session, assessment_id)
+    ranking = services.district_ranking(session, assessment_id)
+    rubric = queries.assessment_rubric(session, assessment_id)
+    reviewers = [u for u in queries.users(session) if u.role == "reviewer"]
+    return render_template("admin/assessment.html", assessment=row, ranking=ranking, rubric=rubric,
+                           towns=queries.assessment_towns(session, assessment_id),
+                           assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
+                           users={u.id: u for u in queries.users(session)})
+
+
+@bp.post("/assessments/<int:assessment_id>/phase")
+@role_required("admin")
+def set_phase(assessment_id: int):
+    phase = request.form.get("phase", "")
+    if phase not in PHASES:
+        abort(400)
+    operations.set_phase(get_session(), actor(), assessment_id, phase, reason=request.form.get("reason", ""))
+    flash(_("阶段已更新"), "ok")
+    return redirect(url_for("admin.assessment", assessment_id=assessment_id))
+
+
+@bp.post("/assessments/<int:assessment_id>/assignments")
+@role_required("admin")
+def add_assignment(assessment_id: int):
+    reviewer_id = request.form.get("reviewer_id", "")
+    items = request.form.getlist("item_ids")
+    town_id = request.form.get("town_id", "")
+    if not reviewer_id.isdigit() or not items:
+        flash(_("请选择评分人和考核项目"), "error")
+    else:
+        operations.assign(get_session(), actor(), assessment_id, int(reviewer_id), items,
+                          int(town_id) if town_id.isdigit() else None)
+        flash(_("已分配"), "ok")
+    return redirect(url_for("admin.assessment", assessment_id=assessment_id) + "#assignments")
+
+
+@bp.post("/assignments/<int:assignment_id>/delete")
+@role_required("admin")
+def remove_assignment(assignment_id: int):
+    assessment_id = request.form.get("assessment_id", "")
+    operations.unassign(get_session(), actor(), assignment_id)
+    return redirect(url_for("admin.assessment", assessment_id=int(assessment_id)) + "#assignments"
+                    if assessment_id.isdigit() else url_for("admin.dashboard"))
+
+
+@bp.get("/people")
+@role_required("admin")
+def people():
+    """Towns and users."""
+    session = get_session()
+    towns = queries.towns(session)
+    return render_template("admin/people.html", towns=towns, users=queries.users(session),
+                           town_names={t.id: t.name for t in towns}, roles=ROLES)
+
+
+@bp.post("/towns")
+@role_required("admin")
+def create_town():
+    session = get_session()
+    district = queries.first_district(session)
+    name = request.form.get("name", "").strip()
+    if district is None or not name:
+        flash(_("请填写单位名称"), "error")
+    else:
+        operations.create_town(session, actor(), district.id, name)
+        flash(_("已添加单位"), "ok")
+    return redirect(url_for("admin.people"))
+
+
+@bp.post("/users")
+@role_required("admin")
+def create_user():
+    form = request.form
+    town_id = form.get("town_id", "")
+    try:
+        operations.create_user(get_session(), actor(), username=form.get("username", "").strip(),
+                               display_name=form.get("display_name", "").strip() or form.get("username", ""),
+                               password=form.get("password", ""), role=form.get("role", ""),
+                               department=form.get("department", "").strip(),
+                               town_id=int(town_id) if town_id.isdigit() and form.get("role") == "town" else None)
+        flash(_("已添加用户"), "ok")
+    except ValueError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("admin.people"))
+
+
+@bp.post("/users/<int:user_id>")
+@role_required("admin")
+def update_user(user_id: int):
+    form = request.form
+    town_id = form.get("town_id", "")
+    try:
+        operations.update_user(get_session(), actor(), user_id, role=form.get("role") or None,
+                               active=form.get("active") == "yes" if "active" in form else None,
+                               department=form.get("department"),
+                               town_id=int(town_id) if town_id.isdigit() else None)
+        flash(_("已更新用户"), "ok")
+    except ValueError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("admin.people"))
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit():
+    """The audit log, filterable by town, item, user and time."""
+    session = get_session()
+    args = request.args
+    events = queries.audit_events(
+        session, town_id=_int(args.get("town_id")), item_id=args.get("item_id") or None,
+        actor_id=_int(args.get("user_id")), since=_date(args.get("since")), until=_date(args.get("until"), end=True))
+    return render_template("admin/audit.html", events=events, towns=queries.towns(session),
+                           users=queries.users(session), args=args)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _date(value: str | None, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if end and len(value) == 10:
+        moment = moment.replace(hour=23, minute=59, second=59)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@bp.get("/assessments/<int:assessment_id>/towns/<int:town_id>/scorecard")
+@role_required("admin")
+def scorecard(assessment_id: int, town_id: int):
+    """Any town's scorecard, in any phase (administrators see everything)."""
+    session = get_session()
+    card = services.town_scorecard(session, assessment_id, town_id)
+    return render_template("town/scorecard.html", card=card, assessment=queries.assessment(session, assessment_id))

@@ -1,0 +1,65 @@
+"""Sign in and out, and the choice of language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from scoring.store import operations
+from web.db import get_session
+from web.extensions import LOCALES, SignedInUser
+from web.permissions import actor
+
+bp = Blueprint("auth", __name__)
+HOME = {"admin": "admin.dashboard", "reviewer": "review.dashboard", "town": "town.dashboard"}
+
+
+@bp.get("/")
+def index():
+    """Send a signed-in user to their role's home page, anyone else to sign in."""
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME[current_user.role]))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in; failures are counted per account and lock it for a while."""
+    error = None
+    if request.method == "POST":
+        settings = _settings()
+        user = operations.authenticate(
+            get_session(), request.form.get("username", "").strip(), request.form.get("password", ""),
+            remote_addr=request.remote_addr or "", max_failures=settings.login_max_failures,
+            lockout_minutes=settings.login_lockout_minutes)
+        if user is not None:
+            session.clear()  # a fresh session on sign-in: no fixation
+            login_user(SignedInUser(user))
+            return redirect(url_for(HOME[user.role]))
+        error = _("用户名或密码错误")
+    return render_template("auth/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out everywhere this session was valid: the session version is bumped."""
+    operations.end_sessions(get_session(), actor(), current_user.user_id)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    if code in LOCALES:
+        session["lang"] = code
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("auth.index"))
+
+
+def _settings():
+    from flask import current_app
+
+    return current_app.config["SETTINGS"]

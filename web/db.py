@@ -1,0 +1,31 @@
+"""The request's database session, on ``g``; the only Flask-aware part of persistence."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from scoring.settings import Settings
+from scoring.store.db import make_engine, make_session_factory
+from scoring.store.migrate import upgrade_database
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade_database(engine)
+    app.extensions["engine"] = engine
+    app.extensions["session_factory"] = make_session_factory(engine)
+    app.teardown_appcontext(_close)
+
+
+def get_session() -> Session:
+    """Return this request's session, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["session_factory"]()
+    return g.db_session
+
+
+def _close(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

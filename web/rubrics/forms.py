@@ -1,0 +1,419 @@
+"""The rubric editor's forms: flat fields to rubric data, YAML text checks, problems to fields.
+
+The structured editor names every input by its place in the rubric: ``c0-i2-max_points`` is
+the max points of the third item of the first category; ``c0-g1-i0-r3-amount`` the amount
+of a deduction rule of an item in a group. Row prefixes are ``c`` (category), ``g`` (group),
+``i`` (item), ``r`` (deduction rule), ``l`` (level), ``grade``, ``b`` (bonus item) and ``v``
+(veto item); a row with ``<prefix>-delete`` ticked is dropped. The same names come back
+from ``located_problems``, so a loader problem lands next to the input it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from scoring.errors import Problem, RubricError
+from scoring.rubric import Rubric
+from scoring.rubric_load import dump_rubric, parse_rubric
+
+MAX_YAML_BYTES = 1024 * 1024
+MAX_NOTE_CHARS = 400  # the store's column
+
+_NAME = re.compile(r"^((?:[a-z]+\d{1,4}-){0,5})([a-z_.]+)$")
+_SEGMENT = re.compile(r"^([a-z]+)(\d{1,4})$")
+_LIST_KEY = re.compile(r"^((?:[a-z]+\d{1,4}-){0,4})([a-z]+)$")
+# Which rows may sit under which: the parent's row kind ("" for the rubric) -> child kinds.
+_CHILDREN = {"": {"c", "grade", "b", "v"}, "c": {"i", "g"}, "g": {"i"}, "i": {"r", "l"}, "b": {"l"}}
+# Inputs that always have a value (choices): they do not make a row "filled in".
+_CHOICES = {"method.kind", "not_applicable", "total", "delete"}
+
+# The inputs each kind of object has, including list containers (where list-wide problems
+# such as "at least 2 levels" are shown). A problem on any other field is shown on the object.
+FIELDS = {
+    "": {"id", "title", "year", "issuer", "total_points", "aggregation.rule",
+         "aggregation.disagreement_threshold", "tie_break", "bonus.cap", "bonus.items", "categories",
+         "grades", "vetoes", "note"},
+    "c": {"id", "title", "points", "items", "groups"},
+    "g": {"id", "title", "points", "items"},
+    "i": {"id", "title", "max_points", "method.kind", "method.cap", "method.full_at", "method.rules",
+          "method.levels", "criteria", "scoring_rules", "evidence_required", "department",
+          "not_applicable", "sources"},
+    "r": {"id", "reason", "amount", "cap"},
+    "l": {"name", "points", "description"},
+    "grade": {"name", "min_total", "quota"},
+    "b": {"id", "title", "max_points", "department", "levels"},
+    "bl": {"name", "points"},
+    "v": {"id", "title", "max_grade", "total", "total_cap", "department"},
+}
+
+
+@dataclass
+class _Row:
+    fields: dict[str, str] = field(default_factory=dict)
+    children: dict[str, dict[int, _Row]] = field(default_factory=dict)
+
+    def rows(self, kind: str, keep_blank: bool) -> Iterator[_Row]:
+        """The child rows of a kind in index order, without deleted (and blank) ones."""
+        for _, row in sorted(self.children.get(kind, {}).items()):
+            if row.fields.get("delete"):
+                continue
+            if keep_blank or not row.blank():
+                yield row
+
+    def blank(self) -> bool:
+        return all(not v.strip() for k, v in self.fields.items() if k not in _CHOICES) and all(
+            row.blank() for rows in self.children.values() for row in rows.values())
+
+
+# ---- form -> rubric data ----------------------------------------------------------------
+
+
+def rubric_data(form: Mapping[str, str], *, key: str, version: int, add: str = "",
+                keep_blank: bool = False) -> dict:
+    """Return the rubric data the structured editor's fields describe (not yet validated).
+
+    The rubric id is always ``key``: the editor saves versions of one rubric. Empty fields
+    are left out, so a required one is reported missing; numbers that do not parse are kept
+    as typed, so validation reports them. ``add`` names a list (``c0-i``) that gets one empty
+    row; blank rows are dropped unless ``keep_blank``.
+    """
+    root = _tree(form)
+    if add:
+        _add_row(root, add)
+    f = root.fields
+    data: dict[str, Any] = {"id": key, "version": version}
+    _put(data, "title", _text(f.get("title")))
+    _put(data, "year", _integer(f.get("year")))
+    _put(data, "issuer", _text(f.get("issuer")))
+    _put(data, "total_points", _number(f.get("total_points")))
+    aggregation: dict[str, Any] = {}
+    _put(aggregation, "rule", _text(f.get("aggregation.rule")))
+    _put(aggregation, "disagreement_threshold", _number(f.get("aggregation.disagreement_threshold")))
+    if aggregation:
+        data["aggregation"] = aggregation
+    data["grades"] = [_grade(row) for row in root.rows("grade", keep_blank)]
+    data["tie_break"] = _lines(f.get("tie_break"))
+    data["categories"] = [_category(row, keep_blank) for row in root.rows("c", keep_blank)]
+    bonus_items = [_bonus_item(row, keep_blank) for row in root.rows("b", keep_blank)]
+    cap = _number(f.get("bonus.cap"))
+    if bonus_items or cap is not None:
+        data["bonus"] = {"cap": cap, "items": bonus_items} if cap is not None else {"items": bonus_items}
+    data["vetoes"] = [_veto(row) for row in root.rows("v", keep_blank)]
+    return data
+
+
+def rubric_yaml(data: dict) -> str:
+    """Return the data as rubric YAML: canonical (``dump_rubric``) when it is a valid model."""
+    try:
+        return dump_rubric(Rubric.model_validate(data))
+    except ValidationError:
+        return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def editable_data(rubric: Rubric) -> dict:
+    """The rubric as the structured editor shows it (every field, defaults included)."""
+    return rubric.model_dump(mode="python")
+
+
+def has_comments(yaml_text: str) -> bool:
+    """Whether the YAML has comment lines (a structured save would not keep them)."""
+    return any(line.lstrip().startswith("#") for line in yaml_text.splitlines())
+
+
+def _tree(form: Mapping[str, str]) -> _Row:
+    root = _Row()
+    for name in form:
+        match = _NAME.match(name)
+        if not match:
+            continue
+        row: _Row | None = root
+        parent = ""
+        for segment in filter(None, match[1].split("-")):
+            kind, index = _SEGMENT.match(segment).groups()  # type: ignore[union-attr]
+            if kind not in _CHILDREN.get(parent, set()):
+                row = None
+                break
+            row = row.children.setdefault(kind, {}).setdefault(int(index), _Row())
+            parent = kind
+        if row is not None:
+            row.fields[match[2]] = str(form.get(name) or "")
+    return root
+
+
+def _add_row(root: _Row, list_key: str) -> None:
+    match = _LIST_KEY.match(list_key)
+    if not match:
+        return
+    row, parent = root, ""
+    for segment in filter(None, match[1].split("-")):
+        kind, index = _SEGMENT.match(segment).groups()  # type: ignore[union-attr]
+        if kind not in _CHILDREN.get(parent, set()) or int(index) not in row.children.get(kind, {}):
+            return
+        row, parent = row.children[kind][int(index)], kind
+    kind = match[2]
+    if kind in _CHILDREN.get(parent, set()):
+        rows = row.children.setdefault(kind, {})
+        rows[max(rows, default=-1) + 1] = _Row()
+
+
+def _category(row: _Row, keep_blank: bool) -> dict:
+    data = _fields(row, ("id", "title"), numbers=("points",))
+    data["items"] = [_item(r, keep_blank) for r in row.rows("i", keep_blank)]
+    data["groups"] = [_group(r, keep_blank) for r in row.rows("g", keep_blank)]
+    return data
+
+
+def _group(row: _Row, keep_blank: bool) -> dict:
+    data = _fields(row, ("id", "title"), numbers=("points",))
+    data["items"] = [_item(r, keep_blank) for r in row.rows("i", keep_blank)]
+    return data
+
+
+def _item(row: _Row, keep_blank: bool) -> dict:
+    f = row.fields
+    kind = f.get("method.kind") or "deduct"
+    method: dict[str, Any] = {"kind": kind}
+    # Only the chosen method's inputs count: switching an item from 扣分 to 档次 drops its rules.
+    if kind == "deduct":
+        method["rules"] = [_fields(r, ("id", "reason"), numbers=("amount", "cap"))
+                           for r in row.rows("r", keep_blank)]
+        _put(method, "cap", _number(f.get("method.cap")))
+    elif kind == "levels":
+        method["levels"] = [_fields(r, ("name", "description"), numbers=("points",))
+                            for r in row.rows("l", keep_blank)]
+    elif kind == "ratio":
+        _put(method, "full_at", _number(f.get("method.full_at")))
+    data = _fields(row, ("id", "title"), numbers=("max_points",))
+    data["method"] = method
+    _put(data, "criteria", _text(f.get("criteria")))
+    _put(data, "scoring_rules", _text(f.get("scoring_rules")))
+    data["evidence_required"] = _lines(f.get("evidence_required"))
+    _put(data, "department", _text(f.get("department")))
+    _put(data, "not_applicable", _text(f.get("not_applicable")))
+    data["sources"] = _lines(f.get("sources"))
+    return data
+
+
+def _grade(row: _Row) -> dict:
+    return _fields(row, ("name",), numbers=("min_total", "quota"))
+
+
+def _bonus_item(row: _Row, keep_blank: bool) -> dict:
+    data = _fields(row, ("id", "title"))
+    data["levels"] = [_fields(r, ("name",), numbers=("points",)) for r in row.rows("l", keep_blank)]
+    _put(data, "max_points", _number(row.fields.get("max_points")))
+    _put(data, "department", _text(row.fields.get("department")))
+    return data
+
+
+def _veto(row: _Row) -> dict:
+    data = _fields(row, ("id", "title", "max_grade", "total"), numbers=("total_cap",))
+    _put(data, "department", _text(row.fields.get("department")))
+    return data
+
+
+def _fields(row: _Row, texts: tuple[str, ...], numbers: tuple[str, ...] = ()) -> dict:
+    data: dict[str, Any] = {}
+    for name in texts:
+        _put(data, name, _text(row.fields.get(name)))
+    for name in numbers:
+        _put(data, name, _number(row.fields.get(name)))
+    return data
+
+
+def _put(data: dict, key: str, value: Any) -> None:
+    if value is not None:
+        data[key] = value
+
+
+def _text(value: str | None) -> str | None:
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    return text or None
+
+
+def _lines(value: str | None) -> list[str]:
+    return [line.strip() for line in (_text(value) or "").split("\n") if line.strip()]
+
+
+def _number(value: str | None) -> Decimal | str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return text  # kept as typed: validation says what is wrong with it
+    return number if number.is_finite() else text
+
+
+def _integer(value: str | None) -> int | str | None:
+    text = _text(value)
+    return int(text) if text is not None and text.isascii() and text.isdigit() else text
+
+
+class _Dumper(yaml.SafeDumper):
+    """Dumps a draft that is not a valid rubric yet, numbers as plain YAML numbers."""
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    text = f"{value.normalize():f}"
+    return dumper.represent_scalar("tag:yaml.org,2002:int" if "." not in text else "tag:yaml.org,2002:float", text)
+
+
+_Dumper.add_representer(Decimal, _represent_decimal)
+
+
+# ---- checks before saving ---------------------------------------------------------------
+
+
+def note_problems(note: str) -> list[Problem]:
+    """The revision note (修订说明) is required and fits the store."""
+    if not note.strip():
+        return [Problem("", "请填写修订说明（本次修改的内容和理由）", field="note")]
+    if len(note) > MAX_NOTE_CHARS:
+        return [Problem("", f"修订说明不能超过{MAX_NOTE_CHARS}字", field="note")]
+    return []
+
+
+def uploaded_text(data: bytes, file: str) -> str:
+    """Return an uploaded rubric file's text; RubricError if too large or not UTF-8 text."""
+    if len(data) > MAX_YAML_BYTES:
+        raise RubricError(file, [Problem(file, f"文件超过 {MAX_YAML_BYTES // 1024} KB")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise RubricError(file, [Problem(file, "文件不是 UTF-8 编码的文本", line=line)]) from None
+    return text
+
+
+def check_text(text: str, file: str) -> None:
+    """RubricError unless the text is within the size limit and has only YAML-printable characters.
+
+    The YAML reader refuses control characters such as NUL with an error the loader does not
+    locate; this check names the line instead.
+    """
+    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+        raise RubricError(file, [Problem(file, f"内容超过 {MAX_YAML_BYTES // 1024} KB")])
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise RubricError(file, [Problem(file, f"不允许的控制字符 U+{ord(bad.group()[0]):04X}", line=line)])
+
+
+def save_problems(yaml_text: str, file: str, note: str, key: str | None = None) -> list[Problem]:
+    """Every problem of a save: the note, the text, the rubric; [] when it may be saved.
+
+    This is the CLI's ``scoring rubric check`` (``parse_rubric``) plus the note. An edit
+    (``key`` given) saves a new version of the rubric it was opened on, so the text must keep
+    the rubric's id; another rubric is started by uploading a file.
+    """
+    problems = note_problems(note)
+    try:
+        check_text(yaml_text, file)
+        rubric = parse_rubric(yaml_text, file)
+    except RubricError as error:
+        return problems + error.problems
+    if key is not None and rubric.id != key:
+        problems.append(Problem(file, f"编辑器只能保存细则 {key} 的新版本；新建另一套细则请使用上传", field="id"))
+    return problems
+
+
+# ---- problems -> inputs -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Located:
+    """A problem and the name of the structured editor's input it is shown at."""
+
+    problem: Problem
+    name: str
+
+
+def located_problems(problems: list[Problem], data: dict) -> list[Located]:
+    """Place each problem at the input it concerns, or at its object when it has no input.
+
+    Problems name objects by route (``category C → item C2``) and a field; the route is
+    matched against the same data the form is rendered from, so the names agree.
+    """
+    objects = dict(_objects(data))
+    located = []
+    for problem in problems:
+        route = problem.path
+        while route and route not in objects:
+            route = route[:-1]  # e.g. a rule whose id was blank: show it on the item
+        prefix, kind = objects.get(route, ("", ""))
+        name = re.sub(r"(\[\d+\])+$", "", problem.field) if route == problem.path else ""
+        name = "method.kind" if name == "method" else name
+        if name not in FIELDS[kind]:
+            name = ""
+        located.append(Located(problem, "-".join(p for p in (prefix, name) if p) or "rubric"))
+    return located
+
+
+def errors_by_name(located: list[Located]) -> dict[str, list[str]]:
+    """Input name -> its messages, for showing under each input."""
+    by_name: dict[str, list[str]] = {}
+    for entry in located:
+        by_name.setdefault(entry.name, []).append(entry.problem.message)
+    return by_name
+
+
+def rows_with_errors(located: list[Located]) -> set[str]:
+    """Prefixes of the rows holding a problem (``c0``, ``c0-i1`` …): the editor opens them."""
+    rows: set[str] = set()
+    for entry in located:
+        parts = entry.name.split("-")
+        rows.update("-".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return rows
+
+
+def _objects(data: dict) -> Iterator[tuple[tuple[str, ...], tuple[str, str]]]:
+    """Yield (route, (input prefix, kind)) for every object, routes as the loader names them."""
+    yield (), ("", "")
+    for c, category in _each(data, "categories"):
+        croute = (_label("category", category, c),)
+        yield croute, (f"c{c}", "c")
+        yield from _items(category, croute, f"c{c}")
+        for g, group in _each(category, "groups"):
+            groute = (*croute, _label("group", group, g))
+            yield groute, (f"c{c}-g{g}", "g")
+            yield from _items(group, groute, f"c{c}-g{g}")
+    for n, grade in _each(data, "grades"):
+        yield (_label("grade", grade, n),), (f"grade{n}", "grade")
+    bonus = data.get("bonus") if isinstance(data.get("bonus"), dict) else {}
+    for b, item in _each(bonus, "items"):
+        broute = ("bonus", _label("bonus item", item, b))
+        yield broute, (f"b{b}", "b")
+        for n, level in _each(item, "levels"):
+            yield (*broute, _label("level", level, n)), (f"b{b}-l{n}", "bl")
+    for v, veto in _each(data, "vetoes"):
+        yield (_label("veto", veto, v),), (f"v{v}", "v")
+
+
+def _items(parent: dict, route: tuple[str, ...], prefix: str) -> Iterator[tuple[tuple[str, ...], tuple[str, str]]]:
+    for i, item in _each(parent, "items"):
+        iroute = (*route, _label("item", item, i))
+        yield iroute, (f"{prefix}-i{i}", "i")
+        method = item.get("method") if isinstance(item.get("method"), dict) else {}
+        for r, rule in _each(method, "rules"):
+            yield (*iroute, "method", _label("rule", rule, r)), (f"{prefix}-i{i}-r{r}", "r")
+        for n, level in _each(method, "levels"):
+            yield (*iroute, "method", _label("level", level, n)), (f"{prefix}-i{i}-l{n}", "l")
+
+
+def _each(container: Any, key: str) -> list[tuple[int, dict]]:
+    values = container.get(key) if isinstance(container, dict) else None
+    return [(i, v) for i, v in enumerate(values) if isinstance(v, dict)] if isinstance(values, list) else []
+
+
+def _label(name: str, element: dict, index: int) -> str:
+    """As ``scoring.rubric_load`` labels a list element: by id, else name, else position."""
+    return f"{name} {element.get('id') or element.get('name') or f'#{index + 1}'}"

@@ -1,0 +1,21 @@
+"""Template globals and the loader that lets pages include the report's partials."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale, gettext, lazy_gettext
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+PHASE_NAMES = {
+    "prepare": lazy_gettext("准备"), "submission": lazy_gettext("材料报送"), "scoring": lazy_gettext("评分"),
+    "review": lazy_gettext("审核"), "released": lazy_gettext("发布"), "archived": lazy_gettext("归档"),
+}
+ROLE_NAMES = {"admin": lazy_gettext("管理员"), "reviewer": lazy_gettext("评分人"), "town": lazy_gettext("单位负责人")}
+
+
+def init_app(app: Flask) -> None:
+    # "report/..." resolves to scoring/report/templates: the page and the PDF share parts.
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"report": PackageLoader("scoring.report")})])
+    app.jinja_env.globals.update(phase_name=lambda p: gettext(str(PHASE_NAMES.get(p, p))),
+                                 role_name=lambda r: gettext(str(ROLE_NAMES.get(r, r))),
+                                 phases=list(PHASE_NAMES), get_locale=get_locale)

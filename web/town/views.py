@@ -1,0 +1,97 @@
+"""Town leaders: their town's assessments, evidence upload, and the released scorecard."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from scoring import services
+from scoring.store import queries
+from web.db import get_session
+from web.permissions import actor, role_required
+
+bp = Blueprint("town", __name__, url_prefix="/town")
+VISIBLE = ("released", "archived")
+
+
+@bp.get("/")
+@role_required("town")
+def dashboard():
+    """The town's assessments: phase, evidence submitted, scorecard once released."""
+    session = get_session()
+    assessments = queries.town_assessments(session, current_user.town_id)
+    evidence = {a.id: queries.evidence_files(session, a.id, current_user.town_id) for a in assessments}
+    return render_template("town/dashboard.html", assessments=assessments, evidence=evidence,
+                           max_mb=current_app.config["SETTINGS"].max_upload_bytes // (1024 * 1024))
+
+
+@bp.get("/<int:assessment_id>/scorecard")
+@role_required("town")
+def scorecard(assessment_id: int):
+    """The town's scorecard, only once results are released; before that, no score anywhere."""
+    assessment = _own_assessment(assessment_id)
+    if assessment.phase not in VISIBLE:
+        return render_template("town/not_released.html", assessment=assessment)
+    card = services.town_scorecard(get_session(), assessment_id, current_user.town_id)
+    return render_template("town/scorecard.html", card=card, assessment=assessment)
+
+
+@bp.post("/<int:assessment_id>/evidence")
+@role_required("town")
+def upload_evidence(assessment_id: int):
+    """Submit an evidence file (材料报送 phase only); checked by content and size."""
+    _own_assessment(assessment_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("请选择要上传的文件"), "error")
+        return redirect(url_for("town.dashboard"))
+    settings = current_app.config["SETTINGS"]
+    data = upload.read(settings.max_upload_bytes + 1)
+    row = services.submit_evidence(get_session(), actor(), assessment_id=assessment_id,
+                                   town_id=current_user.town_id, name=upload.filename, data=data,
+                                   storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
+    flash(_("已上传：%(name)s", name=row.name), "ok")
+    return redirect(url_for("town.dashboard"))
+
+
+@bp.get("/<int:assessment_id>/evidence/<int:evidence_id>")
+@role_required("town")
+def evidence_file(assessment_id: int, evidence_id: int):
+    _own_assessment(assessment_id)
+    row = queries.evidence_file(get_session(), evidence_id)
+    if row.town_id != current_user.town_id or row.assessment_id != assessment_id:
+        abort(404)
+    from scoring.evidence import MIME_TYPES
+
+    path = services.evidence_path(current_app.config["SETTINGS"].evidence_path, row)
+    return send_file(path, download_name=row.name, as_attachment=True,
+                     mimetype=MIME_TYPES.get(row.kind, "application/octet-stream"))
+
+
+def _own_assessment(assessment_id: int):
+    """The assessment, if the leader's town takes part in it; 404 otherwise."""
+    session = get_session()
+    assessment = queries.assessment(session, assessment_id)
+    if current_user.town_id not in queries.assessment_towns(session, assessment_id):
+        abort(404)
+    return assessment
+
+
+@bp.get("/report.css")
+def report_css():
+    """The scorecard's own stylesheet, so the page looks like the PDF (no data in it)."""
+    from importlib.resources import files
+
+    css = files("scoring.report").joinpath("static/scorecard.css")
+    return current_app.response_class(css.read_bytes() if css.is_file() else b"", mimetype="text/css")
