@@ -3,7 +3,7 @@
 
 run:            ## set up, load the demo, run the service and print its URL
 	scripts/setup.sh
-	.venv/bin/scoring demo
+	.venv/bin/python -m web
 
 test:           ## set up (test packages included) and run the whole test suite
 	scripts/setup.sh --test

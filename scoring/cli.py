@@ -147,6 +147,43 @@ def load_demo_command() -> None:
         click.echo(f"  {account.username:<10} {account.password:<16} {account.note}")
 
 
+@main.command("render")
+@click.option("--assessment", "assessment_id", required=True, type=int, help="assessment id")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="folder for the PDFs")
+@click.option("--town", "town", help="only this town's scorecard (id or name)")
+@click.option("--workers", type=click.IntRange(min=1), help="render processes (default: one per core)")
+def render_command(assessment_id: int, out_dir: str, town: str | None, workers: int | None) -> None:
+    """Write the assessment's scorecards and ranking as PDFs (unchanged ones from the cache)."""
+    from pathlib import Path
+
+    from scoring.errors import NotFound
+    from scoring.report.batch import render_assessment, write_documents
+    from scoring.store import queries
+
+    settings, session = _open_store()
+    with session:
+        try:
+            queries.assessment(session, assessment_id)
+            towns = queries.assessment_towns(session, assessment_id)
+        except NotFound:
+            raise click.ClickException(f"no assessment {assessment_id}") from None
+    town_ids = None
+    if town is not None:
+        town_ids = [t for t, name in towns.items() if str(t) == town or name == town]
+        if not town_ids:
+            raise click.ClickException(f"no town {town!r} in assessment {assessment_id}")
+    with click.progressbar(length=1, label="渲染 PDF", show_pos=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        result = render_assessment(settings, assessment_id, town_ids=town_ids, ranking=town is None,
+                                   progress=progress, workers=workers)
+    for path in write_documents(result, Path(out_dir)):
+        click.echo(str(path))
+    click.echo(f"{len(result.documents)} PDF(s): {result.rendered} rendered, {result.cached} from the cache")
+
+
 def _format_table(table) -> str:
     """Plain text table; Decimal points printed without trailing zeros."""
     def show(value: object) -> str:

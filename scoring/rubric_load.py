@@ -58,6 +58,9 @@ def parse_rubric(text: str, file: str = "<rubric>") -> Rubric:
             [Problem(file, f"YAML syntax error: {exc.problem or exc}",
                      line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None)],
         ) from None
+    except yaml.YAMLError as exc:  # e.g. a control character the reader refuses
+        line = text.count("\n", 0, getattr(exc, "position", 0)) + 1
+        raise RubricError(file, [Problem(file, f"unreadable YAML: {exc}", line=line)]) from None
     lines = _line_map(node)
     if not isinstance(data, dict):
         raise RubricError(file, [Problem(file, "a rubric must be a mapping of fields", line=1)])
@@ -153,8 +156,10 @@ def _clean_loc(data: Any, loc: tuple) -> Loc:
     """Drop pydantic's union-tag steps (``method.deduct.rules``) that are not data keys."""
     cleaned: list[str | int] = []
     node = data
-    for step in loc:
-        if isinstance(node, dict) and isinstance(step, str) and step not in node and node.get("kind") == step:
+    for index, step in enumerate(loc):
+        is_tag = isinstance(node, dict) and isinstance(step, str) and node.get("kind") == step
+        # pydantic names the union member ("levels") before the field, which may share its name
+        if is_tag and (step not in node or loc[index + 1: index + 2] == (step,)):
             continue
         cleaned.append(step)
         try:

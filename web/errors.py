@@ -30,9 +30,11 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(EvidenceRejected, lambda e: _page(413 if e.code == "too_large" else 400, e.reason))
     app.register_error_handler(RubricError, lambda e: _page(400, str(e)))
     app.register_error_handler(StaleEdit, _stale)
+    # Operations raise ValueError for input they refuse (too long, wrong role ...): nothing saved.
+    app.register_error_handler(ValueError, lambda e: _page(400, f"输入有误：{e}"))
 
 
 def _stale(error: StaleEdit):
-    body = {"error": "stale", "message": "该评分已被他人或其他页面修改，请核对当前内容后再保存",
+    body = {"error": "stale", "message": "内容已被他人或其他页面修改，请核对当前内容后再保存",
             "current": error.current, "version": error.version}
     return jsonify(body), 409

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -60,6 +61,18 @@ class CategoryLine:
 
 
 @dataclass(frozen=True)
+class AppealLine:
+    """A town's appeal (申诉) of an item's mark and how it was decided (复核结果)."""
+
+    item: str  # "C3 规范性文件合法性审查与备案"
+    request: str  # what the town asked
+    decision: str  # "维持原评分" / "调整评分" / "受理中"
+    reply: str = ""  # the reviewing office's reasons
+    points_before: str = ""
+    points_after: str = ""
+
+
+@dataclass(frozen=True)
 class Scorecard:
     district: str
     assessment: str
@@ -80,10 +93,19 @@ class Scorecard:
     veto_findings: tuple[Finding, ...]
     previous_total: str = ""
     verification: str = field(default="")
+    appeals: tuple[AppealLine, ...] = ()
 
     @property
     def lost_items(self) -> tuple[ItemLine, ...]:
         return tuple(item for item in self.items if item.lost != "0")
+
+    @property
+    def total_change(self) -> str:
+        """Change of the total from last year's, signed ("+1.5", "-2", "0"); "" when unknown."""
+        if not self.previous_total or not self.complete:
+            return ""
+        change = to_cents(self.total) - to_cents(self.previous_total)
+        return ("+" if change > 0 else "") + format_points(change)
 
 
 @dataclass(frozen=True)
@@ -204,6 +226,16 @@ class RankingRow:
 
 
 @dataclass(frozen=True)
+class BandLine:
+    """A grade band as the ranking states it: threshold, quota and how many towns got it."""
+
+    name: str
+    min_total: str
+    quota: str  # "不超过30%（最多2个）", or "" for a band without quota
+    awarded: int
+
+
+@dataclass(frozen=True)
 class RankingReport:
     district: str
     assessment: str
@@ -213,6 +245,7 @@ class RankingReport:
     bands: tuple[str, ...]
     rows: tuple[RankingRow, ...]
     incomplete: tuple[RankingRow, ...]
+    band_lines: tuple[BandLine, ...] = ()
 
 
 def build_ranking(*, rubric: Rubric, outcome: Outcome, district: str, assessment: str, year: int,
@@ -229,6 +262,11 @@ def build_ranking(*, rubric: Rubric, outcome: Outcome, district: str, assessment
         (rows if record["complete"] else incomplete).append(line)
     bands = tuple(f"{b.name}：≥{format_points(to_cents(b.min_total))}分"
                   + (f"，不超过{b.quota * 100:.0f}%" if b.quota is not None else "") for b in rubric.grades)
+    # The quota in towns is floor(quota × ranked towns), as rank_towns applies it.
+    band_lines = tuple(BandLine(
+        name=b.name, min_total=format_points(to_cents(b.min_total)), awarded=sum(r.grade == b.name for r in rows),
+        quota=f"不超过{b.quota * 100:.0f}%（最多{math.floor(b.quota * len(rows))}个）" if b.quota is not None else "")
+        for b in rubric.grades)
     return RankingReport(district=district, assessment=assessment, year=year, released=released,
                          category_titles=tuple(c.title for c in rubric.categories), bands=bands,
-                         rows=tuple(rows), incomplete=tuple(incomplete))
+                         rows=tuple(rows), incomplete=tuple(incomplete), band_lines=band_lines)

@@ -73,6 +73,7 @@ def create_district(session: Session, actor: Actor, name: str) -> District:
 
 @operation
 def create_town(session: Session, actor: Actor, district_id: int, name: str) -> Town:
+    _fits(name=(name, 100))
     town = Town(district_id=district_id, name=name)
     session.add(town)
     session.flush()
@@ -90,6 +91,9 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
         raise ValueError("a town leader, and only a town leader, is bound to one town")
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
+    _fits(username=(username, 64), display_name=(display_name, 100), department=(department, 100))
+    if not username:
+        raise ValueError("username is required")
     user = User(username=username, display_name=display_name, password_hash=hash_password(password), role=role,
                 department=department, town_id=town_id, active=True, session_version=1)
     session.add(user)
@@ -173,6 +177,7 @@ def save_rubric_version(session: Session, actor: Actor, yaml_text: str, *, file_
     Raises RubricError (nothing saved) when the file is invalid.
     """
     rubric = parse_rubric(yaml_text, file_name)
+    _fits(note=(note, 400))
     last = session.execute(
         select(RubricVersion).where(RubricVersion.rubric_key == rubric.id)
         .order_by(RubricVersion.version.desc()).limit(1)).scalar_one_or_none()
@@ -267,6 +272,7 @@ def add_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id:
     assessment = _get(session, Assessment, assessment_id)
     if assessment.phase != "submission":
         raise PhaseClosed("evidence can only be submitted in the 材料报送 phase")
+    _fits(name=(name, 255))
     digest = hashlib.sha256(data).hexdigest()
     target = storage / digest[:2] / digest
     if not target.exists():
@@ -319,6 +325,13 @@ def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: in
            assessment_id=assessment_id, town_id=town_id, item_id=item_id, before=before,
            after={"inputs": inputs, "complete": complete, "version": row.version}, reason=reason)
     return row
+
+
+def _fits(**values: tuple[str, int]) -> None:
+    """Refuse text longer than its column (PostgreSQL would fail; SQLite would store it)."""
+    for field, (value, limit) in values.items():
+        if len(value) > limit:
+            raise ValueError(f"{field} is longer than {limit} characters")
 
 
 def _get(session: Session, model: type, key: int):

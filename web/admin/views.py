@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from scoring import services
+from scoring import jobs, services
 from scoring.store import operations, queries
 from scoring.store.models import PHASES, ROLES
 from web.db import get_session
@@ -54,8 +66,9 @@ def assessment(assessment_id: int):
     ranking = services.district_ranking(session, assessment_id)
     rubric = queries.assessment_rubric(session, assessment_id)
     reviewers = [u for u in queries.users(session) if u.role == "reviewer"]
+    towns = queries.assessment_towns(session, assessment_id)
     return render_template("admin/assessment.html", assessment=row, ranking=ranking, rubric=rubric,
-                           towns=queries.assessment_towns(session, assessment_id),
+                           towns=towns, town_ids={name: tid for tid, name in towns.items()},
                            assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
                            users={u.id: u for u in queries.users(session)})
 
@@ -187,4 +200,72 @@ def scorecard(assessment_id: int, town_id: int):
     """Any town's scorecard, in any phase (administrators see everything)."""
     session = get_session()
     card = services.town_scorecard(session, assessment_id, town_id)
-    return render_template("town/scorecard.html", card=card, assessment=queries.assessment(session, assessment_id))
+    return render_template("town/scorecard.html", card=card, assessment=queries.assessment(session, assessment_id),
+                           town_id=town_id)
+
+
+# ---- documents: PDFs now, the whole assessment as a ZIP in the background -------------------
+
+
+@bp.get("/assessments/<int:assessment_id>/towns/<int:town_id>/scorecard.pdf")
+@role_required("admin")
+def scorecard_pdf(assessment_id: int, town_id: int):
+    from scoring.report.batch import scorecard_pdf as render
+
+    pdf = render(current_app.config["SETTINGS"], get_session(), assessment_id, town_id)
+    name = queries.assessment_towns(get_session(), assessment_id)[town_id]
+    return _pdf(pdf, f"{name}-考核结果通报.pdf")
+
+
+@bp.get("/assessments/<int:assessment_id>/ranking.pdf")
+@role_required("admin")
+def ranking_pdf(assessment_id: int):
+    from scoring.report.batch import ranking_pdf as render
+
+    pdf = render(current_app.config["SETTINGS"], get_session(), assessment_id)
+    return _pdf(pdf, f"{queries.assessment(get_session(), assessment_id).name}-排名.pdf")
+
+
+@bp.post("/assessments/<int:assessment_id>/scorecards.zip")
+@role_required("admin")
+def start_zip(assessment_id: int):
+    """Render every scorecard and the ranking in the background; show its progress."""
+    settings = current_app.config["SETTINGS"]
+    queries.assessment(get_session(), assessment_id)  # 404 for an unknown assessment
+    if not jobs.redis_available(settings):
+        flash(_("后台任务服务（Redis）不可用，请稍后再试或逐份下载"), "error")
+        return redirect(url_for("admin.assessment", assessment_id=assessment_id))
+    return redirect(url_for("admin.job", job_id=jobs.enqueue_assessment_zip(settings, assessment_id)))
+
+
+@bp.get("/jobs/<job_id>")
+@role_required("admin")
+def job(job_id: str):
+    state = jobs.job_state(current_app.config["SETTINGS"], job_id)
+    if state is None:
+        abort(404)
+    return render_template("admin/job.html", job_id=job_id, state=state)
+
+
+@bp.get("/jobs/<job_id>/state")
+@role_required("admin")
+def job_progress(job_id: str):
+    state = jobs.job_state(current_app.config["SETTINGS"], job_id)
+    if state is None:
+        abort(404)
+    return jsonify({"status": state.status, "done": state.done, "total": state.total})
+
+
+@bp.get("/jobs/<job_id>/download")
+@role_required("admin")
+def job_download(job_id: str):
+    state = jobs.job_state(current_app.config["SETTINGS"], job_id)
+    if state is None or state.status != "finished" or state.path is None or not state.path.is_file():
+        abort(404)
+    name = queries.assessment(get_session(), state.assessment_id).name if state.assessment_id else "scorecards"
+    return send_file(state.path, as_attachment=True, download_name=f"{name}-考核结果通报.zip",
+                     mimetype="application/zip")
+
+
+def _pdf(data: bytes, name: str):
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype="application/pdf")

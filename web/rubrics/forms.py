@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
+from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from scoring.errors import Problem, RubricError
@@ -61,7 +62,7 @@ class _Row:
 
     def rows(self, kind: str, keep_blank: bool) -> Iterator[_Row]:
         """The child rows of a kind in index order, without deleted (and blank) ones."""
-        for _, row in sorted(self.children.get(kind, {}).items()):
+        for _index, row in sorted(self.children.get(kind, {}).items()):
             if row.fields.get("delete"):
                 continue
             if keep_blank or not row.blank():
@@ -276,21 +277,21 @@ _Dumper.add_representer(Decimal, _represent_decimal)
 def note_problems(note: str) -> list[Problem]:
     """The revision note (修订说明) is required and fits the store."""
     if not note.strip():
-        return [Problem("", "请填写修订说明（本次修改的内容和理由）", field="note")]
+        return [Problem("", _("请填写修订说明（本次修改的内容和理由）"), field="note")]
     if len(note) > MAX_NOTE_CHARS:
-        return [Problem("", f"修订说明不能超过{MAX_NOTE_CHARS}字", field="note")]
+        return [Problem("", _("修订说明不能超过 %(n)s 字", n=MAX_NOTE_CHARS), field="note")]
     return []
 
 
 def uploaded_text(data: bytes, file: str) -> str:
     """Return an uploaded rubric file's text; RubricError if too large or not UTF-8 text."""
     if len(data) > MAX_YAML_BYTES:
-        raise RubricError(file, [Problem(file, f"文件超过 {MAX_YAML_BYTES // 1024} KB")])
+        raise RubricError(file, [Problem(file, _("文件超过 %(n)s KB", n=MAX_YAML_BYTES // 1024))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise RubricError(file, [Problem(file, "文件不是 UTF-8 编码的文本", line=line)]) from None
+        raise RubricError(file, [Problem(file, _("文件不是 UTF-8 编码的文本"), line=line)]) from None
     return text
 
 
@@ -301,11 +302,11 @@ def check_text(text: str, file: str) -> None:
     locate; this check names the line instead.
     """
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
-        raise RubricError(file, [Problem(file, f"内容超过 {MAX_YAML_BYTES // 1024} KB")])
+        raise RubricError(file, [Problem(file, _("内容超过 %(n)s KB", n=MAX_YAML_BYTES // 1024))])
     bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
-        raise RubricError(file, [Problem(file, f"不允许的控制字符 U+{ord(bad.group()[0]):04X}", line=line)])
+        raise RubricError(file, [Problem(file, _("不允许的控制字符 U+%(code)04X", code=ord(bad.group()[0])), line=line)])
 
 
 def save_problems(yaml_text: str, file: str, note: str, key: str | None = None) -> list[Problem]:
@@ -322,7 +323,7 @@ def save_problems(yaml_text: str, file: str, note: str, key: str | None = None) 
     except RubricError as error:
         return problems + error.problems
     if key is not None and rubric.id != key:
-        problems.append(Problem(file, f"编辑器只能保存细则 {key} 的新版本；新建另一套细则请使用上传", field="id"))
+        problems.append(Problem(file, _("编辑器只能保存细则 %(key)s 的新版本；新建另一套细则请使用上传", key=key), field="id"))
     return problems
 
 
@@ -350,7 +351,14 @@ def located_problems(problems: list[Problem], data: dict) -> list[Located]:
         while route and route not in objects:
             route = route[:-1]  # e.g. a rule whose id was blank: show it on the item
         prefix, kind = objects.get(route, ("", ""))
-        name = re.sub(r"(\[\d+\])+$", "", problem.field) if route == problem.path else ""
+        name = problem.field if route == problem.path else ""
+        # The loader keeps pydantic's union tag when it equals a field name: for a 档次 method
+        # it says "method.levels.levels[0].points" for the first level's points.
+        name = name.replace("method.levels.levels", "method.levels")
+        row = re.match(r"^method\.(rules|levels)\[(\d+)\]\.(\w+)$", name)
+        if kind == "i" and row:
+            prefix, kind, name = f"{prefix}-{row[1][0]}{row[2]}", row[1][0], row[3]
+        name = re.sub(r"(\[\d+\])+$", "", name)
         name = "method.kind" if name == "method" else name
         if name not in FIELDS[kind]:
             name = ""

@@ -108,15 +108,15 @@ def edit_yaml(version_id: int):
     return _save(row, _base_version(), text, "rubrics/edit_yaml.html", yaml_text=text)
 
 
-def _save(row: RubricVersion, base: int, yaml_text: str, template: str, **page):
+def _save(row: RubricVersion, base: int, text: str, template: str, **page):
     """Save the edit as a new version and show it; else the editor again with every problem."""
     note = request.form.get("note", "")
     file_name = f"{row.rubric_key}.yaml"
-    problems = forms.save_problems(yaml_text, file_name, note, key=row.rubric_key)
+    problems = forms.save_problems(text, file_name, note, key=row.rubric_key)
     if problems:
         return _editor(template, row, base, problems=problems, note=note, **page), 400
     try:
-        saved = operations.save_rubric_version(get_session(), actor(), yaml_text, file_name=file_name,
+        saved = operations.save_rubric_version(get_session(), actor(), text, file_name=file_name,
                                                base_version=base, note=note)
     except StaleEdit:
         return _editor(template, row, base, note=note, stale=True, **page), 409

@@ -47,6 +47,22 @@ def scorecard(assessment_id: int):
     return render_template("town/scorecard.html", card=card, assessment=assessment)
 
 
+@bp.get("/<int:assessment_id>/scorecard.pdf")
+@role_required("town")
+def scorecard_pdf(assessment_id: int):
+    """The released scorecard as a PDF (the same numbers as the page: one view model)."""
+    import io
+
+    from scoring.report.batch import scorecard_pdf as render
+
+    assessment = _own_assessment(assessment_id)
+    if assessment.phase not in VISIBLE:
+        abort(404)
+    pdf = render(current_app.config["SETTINGS"], get_session(), assessment_id, current_user.town_id)
+    return send_file(io.BytesIO(pdf), as_attachment=True, mimetype="application/pdf",
+                     download_name=f"{assessment.name}-考核结果通报.pdf")
+
+
 @bp.post("/<int:assessment_id>/evidence")
 @role_required("town")
 def upload_evidence(assessment_id: int):

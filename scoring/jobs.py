@@ -1,0 +1,80 @@
+"""Background jobs on Redis (RQ): rendering all scorecards of an assessment as one ZIP.
+
+The web enqueues and polls; an ``rq worker`` process (or ``python -m web``'s own worker)
+runs the job, which reports progress in the job's meta. Nothing here imports Flask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from redis import Redis
+from rq import Queue, get_current_job
+from rq.job import Job
+
+from scoring.settings import Settings
+
+QUEUE = "scoring"
+
+
+def connection(settings: Settings) -> Redis:
+    return Redis.from_url(settings.redis_url, socket_connect_timeout=2)
+
+
+def redis_available(settings: Settings) -> bool:
+    """Whether Redis answers; the web says so plainly instead of failing a click later."""
+    try:
+        return bool(connection(settings).ping())
+    except Exception:  # noqa: BLE001 - any failure to connect means "not available"
+        return False
+
+
+def enqueue_assessment_zip(settings: Settings, assessment_id: int) -> str:
+    """Queue the rendering of an assessment's scorecards and ranking; return the job id."""
+    queue = Queue(QUEUE, connection=connection(settings))
+    # Only what the worker needs to find the data; secrets stay in the worker's environment.
+    where = {"database_url": settings.database_url, "instance_path": str(settings.instance_path),
+             "environment": settings.environment}
+    job = queue.enqueue(render_assessment_zip_job, where, assessment_id,
+                        job_timeout=1800, result_ttl=86400, failure_ttl=86400)
+    job.meta.update({"done": 0, "total": 0, "assessment_id": assessment_id})
+    job.save_meta()
+    return job.id
+
+
+def render_assessment_zip_job(settings_data: dict, assessment_id: int) -> str:
+    """The job: render every scorecard and the ranking into a ZIP; return its path."""
+    from scoring.report.batch import render_assessment_zip
+
+    settings = Settings.model_validate(settings_data)
+    job = get_current_job()
+
+    def progress(done: int, total: int) -> None:
+        if job is not None:
+            job.meta.update({"done": done, "total": total})
+            job.save_meta()
+
+    return str(render_assessment_zip(settings, assessment_id, progress=progress))
+
+
+@dataclass(frozen=True)
+class JobState:
+    status: str  # queued, started, finished, failed
+    done: int
+    total: int
+    assessment_id: int | None
+    path: Path | None
+
+
+def job_state(settings: Settings, job_id: str) -> JobState | None:
+    """The job's status and progress, or None if there is no such job."""
+    try:
+        job = Job.fetch(job_id, connection=connection(settings))
+    except Exception:  # noqa: BLE001 - unknown or expired job
+        return None
+    status = job.get_status(refresh=True)
+    meta = job.get_meta(refresh=True)
+    result = job.return_value() if status == "finished" else None
+    return JobState(str(status.value if hasattr(status, "value") else status), int(meta.get("done", 0)),
+                    int(meta.get("total", 0)), meta.get("assessment_id"), Path(result) if result else None)

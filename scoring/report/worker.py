@@ -1,0 +1,108 @@
+"""Long-lived render worker processes, one per core, each holding one renderer.
+
+WeasyPrint lays out in pure Python, so documents render in parallel only in separate
+processes (shared/perf.md §3). Each worker builds its PdfRenderer (FontConfiguration and
+parsed base CSS) once and keeps it for every document it renders. Workers receive HTML
+strings only, never view models, so this module and the worker processes stay free of
+pandas and SQLAlchemy (a worker's memory is WeasyPrint's and the document's, nothing else).
+"""
+
+from __future__ import annotations
+
+import atexit
+import io
+import multiprocessing
+import os
+import resource
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from scoring.report.cache import PdfCache
+from scoring.report.pdf import get_renderer
+
+_pool: ProcessPoolExecutor | None = None
+_pool_workers = 0
+_pool_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a worker reports back about one document it rendered."""
+
+    key: str
+    pages: int
+    peak_rss: int  # the worker's peak resident memory so far, in bytes
+    pdf: bytes | None = None  # returned for parts that the caller merges; cards go to the cache
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def render_pool(workers: int | None = None) -> ProcessPoolExecutor:
+    """This process's pool of render workers, started on first use and kept until exit.
+
+    Workers come from a fork server that has imported WeasyPrint once: starting one is a
+    fork, not a new interpreter, and no worker inherits the caller's threads, database
+    connections or open sockets (forking a threaded web or job process is unsafe).
+    """
+    global _pool, _pool_workers
+    wanted = workers or default_workers()
+    with _pool_lock:
+        if _pool is not None and _pool_workers != wanted:
+            _pool.shutdown(wait=True)
+            _pool = None
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["scoring.report.worker"])
+            _pool = ProcessPoolExecutor(max_workers=wanted, mp_context=context, initializer=_warm_up)
+            _pool_workers = wanted
+        return _pool
+
+
+def shutdown_pool() -> None:
+    """Stop the render workers (they are started again on next use)."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None
+
+
+atexit.register(shutdown_pool)
+
+
+def _warm_up() -> None:
+    # Fonts loaded and base CSS parsed before the first real document arrives.
+    get_renderer().render('<html lang="zh-CN"><body><p>预热</p></body></html>')
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+
+
+def render_to_cache(cache_root: str, key: str, html: str) -> Rendered:
+    """Render ``html`` and store the PDF in the cache under ``key`` (in a worker)."""
+    pdf = get_renderer().render(html)
+    PdfCache(Path(cache_root)).put(key, pdf)
+    return Rendered(key=key, pages=page_count(pdf), peak_rss=_peak_rss())
+
+
+def render_part(key: str, html: str) -> Rendered:
+    """Render one part of a long document and return its bytes for merging (in a worker)."""
+    pdf = get_renderer().render(html)
+    return Rendered(key=key, pages=page_count(pdf), peak_rss=_peak_rss(), pdf=pdf)
+
+
+def worker_peak_rss() -> int:
+    """The calling worker's peak resident memory in bytes."""
+    return _peak_rss()
+
+
+def page_count(pdf: bytes) -> int:
+    return len(PdfReader(io.BytesIO(pdf)).pages)
