@@ -82,13 +82,15 @@ def test_uploads_of_the_wrong_type_are_refused_and_nothing_stored(client, auth, 
 def test_an_upload_over_the_size_limit_is_refused(app, client, auth, ids, db):
     open_submission(db, ids)
     auth.login("xincheng")
+    from werkzeug.datastructures import FileStorage
     from werkzeug.test import stream_encode_multipart
 
     big = b"a" * (app.config["SETTINGS"].max_upload_bytes + 100 * 1024)
     # Encode in memory: the test client would spool a body this big to a temp file it never closes.
-    stream, length, boundary = stream_encode_multipart({"file": (io.BytesIO(big), "大.txt")}, use_tempfile=False)
-    response = client.post(f"/town/{ids['scoring']}/evidence", input_stream=stream,
-                           content_type=f"multipart/form-data; boundary={boundary}", content_length=length)
+    stream, length, boundary = stream_encode_multipart({"file": FileStorage(io.BytesIO(big), "大.txt")},
+                                                       use_tempfile=False)
+    response = client.post(f"/town/{ids['scoring']}/evidence", data=stream.getvalue(),
+                           content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 413
 
 

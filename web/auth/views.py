@@ -34,7 +34,7 @@ def login():
             remote_addr=request.remote_addr or "", max_failures=settings.login_max_failures,
             lockout_minutes=settings.login_lockout_minutes)
         if user is not None:
-            session.clear()  # a fresh session on sign-in: no fixation
+            _fresh_session()  # no fixation: nothing of the signed-out session survives but the language
             login_user(SignedInUser(user))
             return redirect(url_for(HOME[user.role]))
         error = _("用户名或密码错误")
@@ -47,8 +47,15 @@ def logout():
     """Sign out everywhere this session was valid: the session version is bumped."""
     operations.end_sessions(get_session(), actor(), current_user.user_id)
     logout_user()
-    session.clear()
+    _fresh_session()
     return redirect(url_for("auth.login"))
+
+
+def _fresh_session() -> None:
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
 
 
 @bp.post("/lang/<code>")

@@ -1,0 +1,342 @@
+"""Scorecards and rankings as a reader gets them: PDFs read back and checked against the core.
+
+The demo district (2024 released and complete, 2025 being scored) is rendered through the
+same batch path the CLI, the jobs and the web use; every number read out of a PDF must be
+the one scoring.services computes for that town.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pdfminer.high_level import extract_pages
+from pdfminer.layout import LTTextLine
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scoring import services
+from scoring.cli import main as cli
+from scoring.points import format_points, to_cents
+from scoring.report import batch
+from scoring.report.pdf import AssetFetcher, get_renderer
+from scoring.report.render import (
+    plan_ranking_parts,
+    ranking_layout,
+    render_ranking_html,
+    render_scorecard_html,
+)
+from scoring.report.scorecard import (
+    AppealLine,
+    BandLine,
+    CitedPassage,
+    Finding,
+    RankingReport,
+    RankingRow,
+    Scorecard,
+)
+from scoring.settings import Settings
+from scoring.store import queries
+from scoring.store.audit import Actor
+from scoring.store.models import User
+from tests import pdfcheck
+
+pytestmark = pytest.mark.slow
+
+
+def read(path: Path) -> tuple[bytes, str]:
+    data = path.read_bytes()
+    return data, pdfcheck.squash(pdfcheck.pdf_text(data))
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    return [pdfcheck.squash(p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages]
+
+
+# -- the demo assessment, read back -----------------------------------------------------------
+
+
+def test_every_scorecard_and_the_ranking_show_the_cores_numbers(demo_settings: Settings,
+                                                                demo_session: Session) -> None:
+    rubric, outcome = services.assessment_outcome(demo_session, 1)
+    demo_session.rollback()  # SQLite transactions of the store lock the file: let the batch read
+    progress: list[tuple[int, int]] = []
+    result = batch.render_assessment(demo_settings, 1, workers=2, progress=lambda *p: progress.append(p))
+
+    towns = outcome.ranking.to_dict("records")
+    assert len(result.documents) == len(towns) + 1 and result.rendered == len(towns) + 1
+    assert progress[-1] == (9, 9) and [d for d, _ in progress] == sorted(d for d, _ in progress)
+    by_town = {d.name.split("-", 1)[1].removesuffix(".pdf"): d.path for d in result.documents[:-1]}
+    for row in towns:
+        pdf, text = read(by_town[row["town"]])
+        assert 2 <= pdfcheck.page_count(pdf) <= 5, row["town"]
+        pdfcheck.assert_all_glyphs_real(pdf)
+        assert {f.full_name for f in pdfcheck.embedded_fonts(pdf)} == {"Noto Sans SC Regular", "Noto Sans SC Bold"}
+        assert pdfcheck.image_count(pdf) == 0  # the chart is vector art
+        assert f"总得分{format_points(row['total'])}/100分" in text
+        assert f"全区排名第{row['rank']}名/共{len(towns)}个单位" in text
+        assert f"考核等次{row['grade']}" in text
+        for category in rubric.categories:
+            points = format_points(row[f"cat:{category.id}"])
+            assert f"{category.id}.{category.title}{points}/{format_points(to_cents(category.points))}" in text
+        code = services.town_scorecard(demo_session, 1, _town_id(demo_session, row["town"])).verification
+        demo_session.rollback()
+        assert all(f"核验码{code}" in page for page in page_texts(pdf))  # printed in every footer
+
+    ranking, text = read(result.documents[-1].path)
+    pdfcheck.assert_all_glyphs_real(ranking)
+    lines = [f"{r['rank']}{r['town']}" + "".join(format_points(r[f"cat:{c.id}"]) for c in rubric.categories)
+             + f"{format_points(r['bonus'])}{format_points(r['total'])}{r['grade']}" for r in towns]
+    positions = [text.find(line) for line in lines]
+    assert -1 not in positions and positions == sorted(positions)  # every town, in rank order
+    assert "优秀：总分≥90分，不超过30%（最多2个）；本次评定2个。" in text
+
+
+def test_batch_view_models_equal_the_services_ones(demo_session: Session) -> None:
+    # batch builds every card from one computation; it must agree with the page's source.
+    for assessment_id in (1, 2):
+        towns = list(queries.assessment_towns(demo_session, assessment_id))
+        cards, report = batch._assessment_documents(demo_session, assessment_id, towns, True)
+        assert list(cards) == [services.town_scorecard(demo_session, assessment_id, t) for t in towns]
+        assert report == services.district_ranking(demo_session, assessment_id)
+
+
+def test_incomplete_towns_are_listed_apart_and_not_ranked(demo_settings: Settings, demo_session: Session) -> None:
+    report = services.district_ranking(demo_session, 2)
+    card = services.town_scorecard(demo_session, 2, _town_id(demo_session, "西岭镇"))
+    demo_session.rollback()
+    _, text = read(batch.render_ranking(demo_settings, report).path)
+    apart = text.index("未完成评分的单位（不参加排名）")
+    for row in report.incomplete:
+        assert text.find(f"{row.town}{row.total}{row.note}".replace(" ", ""), apart) > apart
+    assert "名次" not in text  # no ranked table at all
+
+    pdf = get_renderer().render(render_scorecard_html(card))
+    text = pdfcheck.squash(pdfcheck.pdf_text(pdf))
+    assert "评分尚未全部完成" in text and "全区排名未排名" in text
+
+
+def test_cached_scorecard_is_served_without_rendering_again(demo_settings: Settings, demo_session: Session,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    renders: list[str] = []
+    real = batch.render_pdf
+    monkeypatch.setattr(batch, "render_pdf", lambda html: renders.append(html) or real(html))
+    town_id = _town_id(demo_session, "新城镇")
+
+    first = batch.scorecard_pdf(demo_settings, demo_session, 1, town_id)
+    again = batch.scorecard_pdf(demo_settings, demo_session, 1, town_id)
+
+    assert len(renders) == 1 and first == again and first.startswith(b"%PDF")
+    demo_session.rollback()
+    assert batch.render_assessment(demo_settings, 1, workers=2).cached >= 1
+
+
+def test_zip_holds_every_scorecard_and_the_ranking_and_is_reused(demo_settings: Settings) -> None:
+    progress: list[tuple[int, int]] = []
+    path = batch.render_assessment_zip(demo_settings, 1, progress=lambda *p: progress.append(p), workers=2)
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        assert archive.read(names[0]).startswith(b"%PDF")
+    assert len(names) == 9 and names[-1] == batch.RANKING_NAME and names[0] == "001-东港镇.pdf"
+    assert progress[-1] == (9, 9)
+    rendered_again: list[tuple[int, int]] = []
+    assert batch.render_assessment_zip(demo_settings, 1, progress=lambda *p: rendered_again.append(p)) == path
+    assert rendered_again == [(9, 9)]  # everything from the cache at once
+
+
+def test_cli_writes_the_scorecards_and_the_ranking(demo_settings: Settings, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INSTANCE_PATH", str(demo_settings.instance_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    runner = CliRunner()
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["render", "--assessment", "1", "--out", str(out), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert len(list(out.glob("*.pdf"))) == 9 and (out / batch.RANKING_NAME).exists()
+
+    one = runner.invoke(cli, ["render", "--assessment", "2", "--out", str(tmp_path / "one"), "--town", "西岭镇"])
+    assert one.exit_code == 0, one.output
+    assert [p.name for p in (tmp_path / "one").iterdir()] == ["未排名-西岭镇.pdf"]
+    unknown = runner.invoke(cli, ["render", "--assessment", "1", "--out", str(out), "--town", "无此镇"])
+    assert unknown.exit_code != 0 and "无此镇" in unknown.output
+
+
+# -- the verification code ------------------------------------------------------------------------
+
+
+def test_verification_code_changes_when_one_mark_changes(demo_session: Session) -> None:
+    town_id = _town_id(demo_session, "东港镇")
+    before = services.town_scorecard(demo_session, 2, town_id)
+    reviewer = demo_session.execute(select(User).where(User.username == "sifaju")).scalar_one()
+    marks = queries.reviewer_marks(demo_session, 2, town_id, reviewer.id)
+    item, state = next((i, m) for i, m in sorted(marks.items()) if m.complete and m.inputs.get("deductions"))
+    services.record_mark(demo_session, Actor(reviewer.id, reviewer.username), assessment_id=2, town_id=town_id,
+                         item_id=item, reviewer_id=reviewer.id, inputs={**state.inputs, "deductions": []},
+                         expected_version=state.version, running_total=False)
+    after = services.town_scorecard(demo_session, 2, town_id)
+
+    assert after.total != before.total and after.verification != before.verification
+    assert re.fullmatch(r"[0-9A-F]{4}(-[0-9A-F]{4}){3}", after.verification)
+    pdf = get_renderer().render(render_scorecard_html(after))
+    assert all(f"核验码{after.verification}" in page for page in page_texts(pdf))
+
+
+# -- user text: escaped, fetched never, cut when huge -----------------------------------------------
+
+
+def payloads(base: str) -> str:
+    return (f"<img src={base}/x><link rel=attachment href=file:///etc/passwd>"
+            f"</style><style>@import url({base}/y)</style><a rel=attachment href={base}/z>附</a>")
+
+
+def with_text(card: Scorecard, text: str) -> Scorecard:
+    """``card`` with ``text`` in every field a person typed (or named) that a scorecard prints."""
+    cite = CitedPassage(file=text, location=text, quote=text)
+    finding = Finding(text=text, department=text, points_lost="1", citation=cite)
+    items = tuple(dataclasses.replace(i, findings=(finding,)) if i.lost != "0" else i for i in card.items)
+    return dataclasses.replace(
+        card, district=text, assessment=text, town=text, released=text, grade_note=text, items=items,
+        bonus_findings=(finding,), veto_findings=(finding,),
+        appeals=(AppealLine(item=text, request=text, decision=text, reply=text, points_before="1", points_after="2"),))
+
+
+def test_hostile_user_text_is_printed_as_text_and_fetches_nothing(
+        demo_session: Session, canary: tuple[str, list[str]]) -> None:
+    base, hits = canary
+    card = with_text(services.town_scorecard(demo_session, 1, _town_id(demo_session, "白河街道")), payloads(base))
+    html = render_scorecard_html(card)
+    assert "<img" not in html and "<link rel=attachment" not in html and "</style><style>" not in html
+    fetcher = AssetFetcher()
+
+    pdf = get_renderer().render(html, fetcher=fetcher)
+
+    assert hits == [] and pdfcheck.attachments(pdf) == []
+    assert fetcher.refused == []  # nothing even asked for: the payloads never became markup
+    text = pdfcheck.squash(pdfcheck.pdf_text(pdf))
+    assert pdfcheck.squash(f"<img src={base}/x>") in text and "rel=attachmenthref=file:///etc/passwd" in text
+
+
+def test_hostile_reason_saved_as_a_mark_is_printed_as_text(demo_settings: Settings, demo_session: Session,
+                                                          canary: tuple[str, list[str]]) -> None:
+    base, hits = canary
+    town_id = _town_id(demo_session, "北塘镇")
+    reviewer = demo_session.execute(select(User).where(User.username == "sifaju")).scalar_one()
+    marks = queries.reviewer_marks(demo_session, 2, town_id, reviewer.id)
+    item, state = next((i, m) for i, m in sorted(marks.items()) if m.complete and m.inputs.get("deductions"))
+    deductions = [{**d, "reason": payloads(base)} for d in state.inputs["deductions"]]
+    services.record_mark(demo_session, Actor(reviewer.id, reviewer.username), assessment_id=2, town_id=town_id,
+                         item_id=item, reviewer_id=reviewer.id, inputs={**state.inputs, "deductions": deductions},
+                         expected_version=state.version, running_total=False)
+    demo_session.commit()
+
+    pdf = batch.scorecard_pdf(demo_settings, demo_session, 2, town_id)
+
+    assert hits == [] and pdfcheck.attachments(pdf) == []
+    assert pdfcheck.squash(f"<img src={base}/x>") in pdfcheck.squash(pdfcheck.pdf_text(pdf))
+
+
+def test_huge_comment_is_cut_for_print_with_a_note(demo_session: Session) -> None:
+    card = services.town_scorecard(demo_session, 1, _town_id(demo_session, "东港镇"))
+    comment = "法治政府建设" * 25_000  # 150,000 characters
+    lost = next(i for i in card.items if i.lost != "0")
+    item = dataclasses.replace(lost, findings=(Finding(text=comment, department="区司法局"),))
+    card = dataclasses.replace(card, items=tuple(item if i is lost else i for i in card.items))
+
+    html = render_scorecard_html(card)
+    pdf = get_renderer().render(html)
+
+    assert len(html) < 60_000 and pdfcheck.page_count(pdf) <= 5
+    assert "……（以下省略，全文共150000字）" in pdfcheck.squash(pdfcheck.pdf_text(pdf))
+
+
+# -- a long ranking ---------------------------------------------------------------------------------
+
+
+def long_ranking(rows: int, incomplete: int) -> RankingReport:
+    titles = ("组织领导与责任落实", "学法用法与法治宣传", "依法决策与制度建设", "政务公开与权力运行",
+              "行政执法规范化", "监督问责与矛盾化解", "年度报告与问题整改")
+    ranked = tuple(RankingRow(rank=i, town=f"测试镇{i:04d}", total=format_points(10000 - i), grade="良好",
+                              categories=tuple(format_points(1000 + i + k) for k in range(7)), bonus="0",
+                              vetoes="", note="优秀名额已满（限90个）" if i % 9 == 0 else "") for i in range(1, rows + 1))
+    apart = tuple(RankingRow(rank=None, town=f"未完镇{i:03d}", total="30", grade="—", categories=("1",) * 7,
+                             bonus="0", vetoes="", note="未完成评分：缺 3 项") for i in range(incomplete))
+    bands = (BandLine("优秀", "90", "不超过30%（最多90个）", 90), BandLine("良好", "80", "", rows - 90))
+    return RankingReport(district="测试区", assessment="2025年度法治政府建设考核", year=2025, released="2026年1月5日",
+                         category_titles=titles, bands=(), rows=ranked, incomplete=apart, band_lines=bands)
+
+
+def test_long_ranking_repeats_its_header_and_counts_pages_across_parts(demo_settings: Settings) -> None:
+    report = long_ranking(300, 20)
+    assert len(plan_ranking_parts(report)) > 1  # rendered in parts, by the workers
+
+    document = batch.render_ranking(demo_settings, report, workers=2)
+
+    pdf = document.path.read_bytes()
+    pages = page_texts(pdf)
+    assert document.parts > 1 and len(pages) == document.pages
+    for number, page in enumerate(pages, 1):
+        assert f"第{number}页/共{len(pages)}页" in page
+        if "测试镇" in page:
+            assert page.index("名次") < page.index("测试镇") and "总分等次备注" in page  # the header, on top
+    text = "".join(pages)
+    towns = re.findall(r"测试镇\d{4}", text)
+    assert towns == [f"测试镇{i:04d}" for i in range(1, 301)]  # every town once, in rank order
+    assert re.findall(r"未完镇\d{3}", text) == [f"未完镇{i:03d}" for i in range(20)]
+    page_of = {name: n for n, page in enumerate(pages) for name in re.findall(r"测试镇\d{4}|未完镇\d{3}", page)}
+    heading = next(n for n, page in enumerate(pages) if "未完成评分的单位（不参加排名）" in page)
+    assert page_of["测试镇0300"] <= heading <= page_of["未完镇000"]  # listed apart, after the ranked towns
+    assert all("测试区2025年度法治政府建设考核" in page for page in pages[1:])  # running header on every page
+    per_page = [len(re.findall(r"测试镇\d{4}", p)) for p in pages]
+    assert max(per_page) == ranking_layout(report).rows_per_page  # the capacity parts are planned with
+
+
+def test_ranking_numbers_stand_under_their_headers(demo_settings: Settings, demo_session: Session) -> None:
+    # Guards the tab-stop correction in render.ranking_layout (WeasyPrint draws tab gaps 2.4% wide).
+    report = services.district_ranking(demo_session, 1)
+    demo_session.rollback()
+    pdf = get_renderer().render(render_ranking_html(report))
+    lines = [(round(line.y0), line.x0, line.get_text().strip()) for page in extract_pages(io.BytesIO(pdf))
+             for line in _text_lines(page)]
+    first = report.rows[0]
+    row_y = next(y for y, _, t in lines if t == first.town)
+    in_row = {t: x for y, x, t in lines if y == row_y}
+    headers = {t: x for _, x, t in lines if t in ("加分", "总分")}
+    mm = 72 / 25.4
+    assert abs(in_row[first.total] - headers["总分"]) < 1 * mm
+    assert abs(in_row[first.bonus] - headers["加分"]) < 1 * mm
+
+
+# -- the shared partials ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["_scorecard_summary.html", "_scorecard_categories.html",
+                                  "_scorecard_items.html", "_scorecard_findings.html"])
+def test_partials_render_in_a_plain_environment_with_sc_classes_only(name: str, demo_session: Session) -> None:
+    from jinja2 import Environment, PackageLoader, PrefixLoader
+
+    # As the web page includes them: another environment, default settings, only `card`.
+    env = Environment(loader=PrefixLoader({"report": PackageLoader("scoring.report")}), autoescape=True)
+    card = services.town_scorecard(demo_session, 1, _town_id(demo_session, "白河街道"))
+    html = env.get_template(f"report/{name}").render(card=card)
+    assert "style=" not in html and "<script" not in html and "{%" not in html
+    classes = [c for value in re.findall(r'class="([^"]*)"', html) for c in value.split()]
+    assert classes and all(c.startswith("sc-") for c in classes)
+
+
+def _town_id(session: Session, name: str) -> int:
+    return next(t for t, n in queries.assessment_towns(session, 1).items() if n == name)
+
+
+def _text_lines(layout):
+    for obj in getattr(layout, "_objs", []) or []:
+        if isinstance(obj, LTTextLine):
+            yield obj
+        else:
+            yield from _text_lines(obj)
