@@ -16,17 +16,11 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from scoring.rubric import Rubric
+from scoring.rubric_load import ELEMENT_NAMES
 
-# Lists whose elements are matched by identity, with the label an element gets in a route.
-_KEYED_LISTS = {
-    "categories": "category",
-    "groups": "group",
-    "items": "item",
-    "rules": "rule",
-    "levels": "level",
-    "vetoes": "veto",
-    "grades": "grade",
-}
+# Lists whose elements are matched by identity, with the label an element gets in a route
+# (the same labels the loader's error messages use).
+_KEYED_LISTS = {key: label for key, label in ELEMENT_NAMES.items() if key != "tie_break"}
 # Fields that say nothing about the rubric's content: the store numbers versions itself.
 _IGNORED = frozenset({"version"})
 

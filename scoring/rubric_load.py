@@ -28,7 +28,7 @@ from scoring.rubric_checks import (
 )
 
 # Names used for list elements in the human route, by the key that holds the list.
-_ELEMENT_NAMES = {
+ELEMENT_NAMES = {
     "categories": "category",
     "groups": "group",
     "items": "item",
@@ -188,7 +188,7 @@ def _route(data: Any, loc: Loc) -> tuple[list[str], str]:
         except (KeyError, IndexError, TypeError):
             pass
         if isinstance(step, int) and position and isinstance(loc[position - 1], str):
-            name = _ELEMENT_NAMES.get(str(loc[position - 1]))
+            name = ELEMENT_NAMES.get(str(loc[position - 1]))
             if name and field_parts and field_parts[-1] == loc[position - 1] and isinstance(nxt, dict):
                 field_parts.pop()
                 ident = nxt.get("id") or nxt.get("name") or f"#{step + 1}"

@@ -61,10 +61,22 @@ def test_a_town_leader_sees_only_their_own_released_scorecard(page, live_url, id
     sign_in(page, live_url, "xincheng")
     page.click("text=查看考核结果通报")
     body = page.locator("main").inner_text()
-    assert "新城镇" in body and "总分" in body
+    assert "新城镇" in body and "总得分" in body and "名" in body
     assert "东港镇" not in body
     page.goto(f"{live_url}/town/{ids['scoring']}/scorecard")
     body = page.locator("main").inner_text()
-    assert "考核结果尚未发布" in body and "总分" not in body
+    assert "考核结果尚未发布" in body and "得分" not in body
     response = page.goto(f"{live_url}/admin/")
     assert response.status == 403
+
+
+@pytest.mark.parametrize("width", [1280, 768])
+def test_the_scoring_page_fits_a_desktop_and_a_tablet_without_sideways_scrolling(browser, live_url, ids, width):
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 1000})
+    page = context.new_page()
+    sign_in(page, live_url, "sifaju")
+    page.goto(f"{live_url}/review/{ids['scoring']}/towns/{ids['towns']['新城镇']}")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    assert page.locator("#item-A1 input[name='ded-0-count']").is_visible()
+    context.close()

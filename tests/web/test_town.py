@@ -23,7 +23,7 @@ def test_before_release_a_town_leader_sees_not_yet_released_and_no_score(client,
     auth.login("xincheng")
     page = client.get(f"/town/{ids['scoring']}/scorecard").get_data(as_text=True)
     assert "考核结果尚未发布" in page
-    assert total not in page and "总分" not in page and "名次" not in page
+    assert total not in page and "得分" not in page and "名次" not in page
     dashboard = client.get("/town/").get_data(as_text=True)
     assert total not in dashboard
 

@@ -241,30 +241,33 @@ def start_zip(assessment_id: int):
 @bp.get("/jobs/<job_id>")
 @role_required("admin")
 def job(job_id: str):
-    state = jobs.job_state(current_app.config["SETTINGS"], job_id)
-    if state is None:
-        abort(404)
+    state = _job_or_404(job_id)
     return render_template("admin/job.html", job_id=job_id, state=state)
 
 
 @bp.get("/jobs/<job_id>/state")
 @role_required("admin")
 def job_progress(job_id: str):
-    state = jobs.job_state(current_app.config["SETTINGS"], job_id)
-    if state is None:
-        abort(404)
+    state = _job_or_404(job_id)
     return jsonify({"status": state.status, "done": state.done, "total": state.total})
 
 
 @bp.get("/jobs/<job_id>/download")
 @role_required("admin")
 def job_download(job_id: str):
-    state = jobs.job_state(current_app.config["SETTINGS"], job_id)
-    if state is None or state.status != "finished" or state.path is None or not state.path.is_file():
+    state = _job_or_404(job_id)
+    if state.status != "finished" or state.path is None or not state.path.is_file():
         abort(404)
     name = queries.assessment(get_session(), state.assessment_id).name if state.assessment_id else "scorecards"
     return send_file(state.path, as_attachment=True, download_name=f"{name}-考核结果通报.zip",
                      mimetype="application/zip")
+
+
+def _job_or_404(job_id: str) -> jobs.JobState:
+    state = jobs.job_state(current_app.config["SETTINGS"], job_id)
+    if state is None:
+        abort(404)
+    return state
 
 
 def _pdf(data: bytes, name: str):
