@@ -14,10 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-REPORT_COPIES = [
-    ROOT / "scoring" / "demo" / "evidence" / "新城镇" / "2015年新城镇依法行政工作报告.txt",
-    Path("/work/shared/evidence/xincheng-2015-rule-of-law-report.txt"),
-]
+REPORT_COPIES = [ROOT / "scoring" / "demo" / "evidence" / "新城镇" / "2015年新城镇依法行政工作报告.txt"]
 
 # Section of the report → (its heading, the rubric items a reviewer scores from it).
 # Keys: "三" is the top-level section 三、…; "三(一)" its sub-section (一).
