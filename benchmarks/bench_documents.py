@@ -17,14 +17,18 @@ of a render worker. Targets (issue 4): card ≤ 6× floor and faster than Chromi
 from __future__ import annotations
 
 import argparse
+import io
 import random
 import shutil
 import statistics
 import subprocess
 import tempfile
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from scoring import services
 from scoring.demo.marks import demo_marks
@@ -33,7 +37,7 @@ from scoring.report.cache import PdfCache
 from scoring.report.pdf import STATIC_DIR, get_renderer
 from scoring.report.render import render_scorecard_html
 from scoring.report.scorecard import BandLine, RankingReport, RankingRow
-from scoring.report.worker import page_count, render_pool, shutdown_pool
+from scoring.report.worker import page_count, render_document, render_pool, shutdown_pool
 from scoring.settings import ROOT, Settings
 from scoring.store import operations, queries
 from scoring.store.audit import SYSTEM, Actor
@@ -88,7 +92,7 @@ def build_district(settings: Settings, towns: int) -> int:
     operations.set_phase(session, actor, assessment.id, "scoring")
     for mark in demo_marks(rubric, qualities, reviewers=tuple(reviewers)):
         inputs = mark.model_dump(mode="json", exclude={"town", "item", "reviewer"}, exclude_defaults=True)
-        cited = passages[mark.town][hash((mark.item, mark.reviewer)) % len(passages[mark.town])]
+        cited = passages[mark.town][zlib.crc32(f"{mark.item}/{mark.reviewer}".encode()) % len(passages[mark.town])]
         for deduction in inputs.get("deductions", [])[:1]:
             deduction["citation"] = {"evidence_id": str(cited.evidence_id), "passage_id": cited.passage_key,
                                      "quote": cited.text[:120]}
@@ -127,9 +131,21 @@ def warm_median(function: Callable[[], object], n: int) -> float:
     return statistics.median(times)
 
 
+def interleaved_medians(first: Callable[[], object], second: Callable[[], object], n: int) -> tuple[float, float]:
+    first(), second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(n):
+        for function, into in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            function()
+            into.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def chromium_html(html: str) -> str:
-    # WeasyPrint gets base.css as a user stylesheet; the browser needs it linked, and a base.
-    head = f'<base href="{STATIC_DIR.as_uri()}/"><link rel="stylesheet" href="base.css">'
+    # WeasyPrint applies base.css and scorecard.css itself; the browser needs them linked.
+    head = (f'<base href="{STATIC_DIR.as_uri()}/"><link rel="stylesheet" href="base.css">'
+            '<link rel="stylesheet" href="scorecard.css">')
     return html.replace("<head>", "<head>" + head, 1)
 
 
@@ -138,30 +154,51 @@ def chromium_cli(html: str, work: Path, n: int) -> float:
     source.write_text(chromium_html(html), encoding="utf-8")
     command = [str(CHROMIUM), "--headless", *CHROMIUM_FLAGS, "--no-pdf-header-footer",
                f"--print-to-pdf={target}", source.as_uri()]
-    return warm_median(lambda: subprocess.run(command, capture_output=True, check=True, timeout=120), n)
+    seconds = warm_median(lambda: subprocess.run(command, capture_output=True, check=True, timeout=120), n)
+    check_chromium_pdf(target.read_bytes())
+    return seconds
 
 
-def chromium_warm(html: str, n: int) -> float | None:
+def chromium_warm(html: str, work: Path, n: int) -> float | None:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         return None
+    # A file: page, not set_content(): an about:blank page may not load the file: fonts, and
+    # without them Chromium "wins" by printing no Chinese at all.
+    source = work / "card.html"
+    source.write_text(chromium_html(html), encoding="utf-8")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         page = browser.new_page()
-        content = chromium_html(html)
+        pdfs: list[bytes] = []
 
         def once() -> None:
-            page.set_content(content, wait_until="load")
-            page.pdf(format="A4", prefer_css_page_size=True)
+            page.goto(source.as_uri(), wait_until="load")
+            pdfs.append(page.pdf(format="A4", prefer_css_page_size=True))
 
         median = warm_median(once, n)
         browser.close()
+    check_chromium_pdf(pdfs[-1])
     return median
 
 
-def line(label: str, seconds: float, floor: float, target: str = "") -> None:
-    print(f"{label:<58} {seconds * 1000:9.1f} ms {seconds / floor:7.1f}x floor  {target}")
+def check_chromium_pdf(pdf: bytes) -> None:
+    fonts = {str(font.get_object().get("/BaseFont", "")) for page in PdfReader(io.BytesIO(pdf)).pages
+             for font in (page.get("/Resources", {}).get_object().get("/Font") or {}).values()}
+    if not any("NotoSansSC" in f for f in fonts):
+        raise SystemExit(f"Chromium did not use the bundled fonts ({sorted(fonts)}): its timing would mislead")
+
+
+# The issue's targets were set where 6x the floor was "about 0.25 s": a floor of ~42 ms. On a
+# shared VM whose speed moves by ±30%, the targets in floor units are the stable comparison.
+REFERENCE_FLOOR = 0.042
+
+
+def line(label: str, seconds: float, floor: float, target: float | None = None, note: str = "") -> None:
+    goal = f"target < {target:g} s = {target / REFERENCE_FLOOR:.3g}x reference floor" if target else note
+    digits = 3 if seconds < 0.01 else 1  # a cache hit is well under a millisecond
+    print(f"{label:<58} {seconds * 1000:9.{digits}f} ms {seconds / floor:7.{digits}f}x floor  {goal}")
 
 
 def main() -> None:
@@ -188,20 +225,23 @@ def main() -> None:
     session = make_session_factory(make_engine(settings.sqlalchemy_url))()
 
     renderer = get_renderer()
-    floor = warm_median(lambda: renderer.render(FLOOR_HTML), args.n * 2)
     ranking = services.district_ranking(session, assessment_id)
     middle = ranking.rows[len(ranking.rows) // 2].town
     town_id = next(t for t, name in queries.assessment_towns(session, assessment_id).items() if name == middle)
     card_html = render_scorecard_html(services.town_scorecard(session, assessment_id, town_id))
-    card = warm_median(lambda: renderer.render(card_html), args.n)
-    pages = page_count(renderer.render(card_html))
-    print(f"\nfloor: one-page Chinese document, warm median of {args.n * 2}: {floor * 1000:.1f} ms\n")
-    line(f"one scorecard ({middle}, {pages} pages), warm median", card, floor, "target ≤ 6x")
+    session.rollback()  # end the read transaction: SQLite transactions of the store lock the file
+    # Floor and card alternate, so that a change of the machine's speed (a shared VM varies
+    # by ±30% within minutes) moves both figures alike and the ratio stays meaningful.
+    floor, card = interleaved_medians(lambda: renderer.render(FLOOR_HTML), lambda: render_document(card_html),
+                                      args.n)
+    pages = page_count(render_document(card_html))
+    print(f"\nfloor: one-page Chinese document, warm median of {args.n}: {floor * 1000:.1f} ms\n")
+    line(f"one scorecard ({middle}, {pages} pages), warm median", card, floor, note="target ≤ 6x floor")
     if CHROMIUM.exists() and not args.no_chromium:
         line("  Chromium, same HTML, one process per document", chromium_cli(card_html, work, 3), floor)
-        warm = chromium_warm(card_html, args.n)
+        warm = chromium_warm(card_html, work, args.n)
         if warm is not None:
-            line("  Chromium, same HTML, long-lived browser (Playwright)", warm, floor, "WeasyPrint must be faster")
+            line("  Chromium, same HTML, long-lived browser (Playwright)", warm, floor, note="target: slower than ours")
     else:
         print("  Chromium: /usr/bin/chromium not found, skipped")
 
@@ -210,22 +250,27 @@ def main() -> None:
     render_pool(args.workers).submit(int).result()  # start the long-lived workers
     startup = time.perf_counter() - start
     progress: list[int] = []
-    start = time.perf_counter()
+    start, parent_cpu = time.perf_counter(), time.process_time()
     result = batch.render_assessment(settings, assessment_id, workers=args.workers,
                                      progress=lambda done, total: progress.append(done))
-    district = time.perf_counter() - start
+    district, parent_cpu = time.perf_counter() - start, time.process_time() - parent_cpu
     start = time.perf_counter()
     zip_path = batch.render_assessment_zip(settings, assessment_id, workers=args.workers)
     zipped = time.perf_counter() - start
-    line(f"district: {args.towns} scorecards + ranking, {args.workers} workers, empty cache", district, floor,
-         "target < 10 s wall")
-    print(f"  ({result.rendered} rendered, {len(progress)} progress calls; worker start-up {startup:.2f} s once; "
-          f"ZIP of unchanged results {zipped:.2f} s, {zip_path.stat().st_size / 1e6:.1f} MB)")
+    line(f"district: {args.towns} scorecards + ranking, {args.workers} workers, empty cache", district, floor, 10)
+    print(f"  ({result.rendered} rendered, {len(progress)} progress calls; CPU: workers {result.worker_cpu:.1f} s, "
+          f"{result.worker_cpu / result.rendered * 1000:.0f} ms a document, this process {parent_cpu:.1f} s;\n"
+          f"   worker start-up {startup:.2f} s once; ZIP of the unchanged results {zipped:.2f} s, "
+          f"{zip_path.stat().st_size / 1e6:.1f} MB)")
 
     cache = PdfCache(instance / "pdf-cache")
     cached = warm_median(lambda: cache.get_or_render(card_html, lambda _: b""), args.n)
-    line("unchanged scorecard from the cache (HTML -> bytes)", cached, floor, "target < 20 ms")
-    served = warm_median(lambda: batch.scorecard_pdf(settings, session, assessment_id, town_id), args.n)
+    line("unchanged scorecard from the cache (HTML -> bytes)", cached, floor, 0.02)
+    def serve() -> None:
+        batch.scorecard_pdf(settings, session, assessment_id, town_id)
+        session.rollback()
+
+    served = warm_median(serve, args.n)
     line("  same, including the view model from the database", served, floor)
 
     report = synthetic_ranking(args.rows)
@@ -233,8 +278,8 @@ def main() -> None:
     start = time.perf_counter()
     stats = batch.render_ranking(settings, report, workers=args.workers)
     big = time.perf_counter() - start
-    line(f"{args.rows}-town ranking, {args.workers} workers, {stats.pages} pages in {stats.parts} parts", big, floor,
-         "target < 12 s")
+    line(f"{args.rows}-town ranking, {args.workers} workers, {stats.pages} pages in {stats.parts} parts", big, floor, 12)
+    print(f"  (CPU: workers {stats.worker_cpu:.1f} s)")
     peak = max(result.peak_worker_rss, stats.peak_worker_rss)
     print(f"\npeak RSS of a render worker: {peak / 2**20:.0f} MB (target < 300 MB)")
     session.close()

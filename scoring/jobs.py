@@ -55,7 +55,12 @@ def render_assessment_zip_job(settings_data: dict, assessment_id: int) -> str:
             job.meta.update({"done": done, "total": total})
             job.save_meta()
 
-    return str(render_assessment_zip(settings, assessment_id, progress=progress))
+    try:
+        return str(render_assessment_zip(settings, assessment_id, progress=progress))
+    finally:
+        from scoring.report.worker import shutdown_pool
+
+        shutdown_pool()  # RQ's work-horse exits without running exit handlers
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ No rules and no SQL here: rules live in the core, SQL in ``scoring.store``. Ever
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,25 +213,53 @@ def evidence_path(storage: Path, row: EvidenceFile) -> Path:
 # ---- scorecards -------------------------------------------------------------------------
 
 
-def town_scorecard(session: Session, assessment_id: int, town_id: int) -> Scorecard:
-    """Return a town's scorecard view model, computed from the whole assessment's outcome."""
+def assessment_documents(session: Session, assessment_id: int, town_ids: list[int] | None = None, *,
+                         ranking: bool = True) -> tuple[Iterator[Scorecard], RankingReport | None]:
+    """The towns' scorecards (built lazily, in ``town_ids`` order) and the district ranking.
+
+    One computation of the outcome serves every document: the marks are loaded once and
+    every town's results computed once, whether one card or sixty are wanted.
+    """
     assessment = queries.assessment(session, assessment_id)
     towns = queries.assessment_towns(session, assessment_id)
-    if town_id not in towns:
+    town_ids = list(towns) if town_ids is None else town_ids
+    if any(t not in towns for t in town_ids):
         raise NotFound("town not in this assessment")
-    rubric, outcome = assessment_outcome(session, assessment_id)
+    rubric = queries.assessment_rubric(session, assessment_id)
     marks = queries.complete_marks(session, assessment_id)
-    return build_scorecard(rubric=rubric, outcome=outcome, town=towns[town_id], marks=marks,
-                           context=_mark_context(session, assessment_id, town_id),
-                           district=_district_name(session, assessment.district_id), assessment=assessment.name,
-                           year=assessment.year, released=_date(assessment.released_at))
+    outcome = compute_outcome(rubric, mark_table(marks), list(towns.values()))
+    previous = _previous_totals(session, assessment)
+    contexts = {t: _mark_context(session, assessment_id, t) for t in town_ids}
+    common = {"district": _district_name(session, assessment.district_id), "assessment": assessment.name,
+              "year": assessment.year, "released": _date(assessment.released_at)}
+    report = build_ranking(rubric=rubric, outcome=outcome, **common) if ranking else None
+    cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
+                             previous_total=previous.get(towns[t], ""), **common) for t in town_ids)
+    return cards, report
+
+
+def town_scorecard(session: Session, assessment_id: int, town_id: int) -> Scorecard:
+    """Return a town's scorecard view model, computed from the whole assessment's outcome."""
+    cards, _ = assessment_documents(session, assessment_id, [town_id], ranking=False)
+    return next(cards)
 
 
 def district_ranking(session: Session, assessment_id: int) -> RankingReport:
-    assessment = queries.assessment(session, assessment_id)
-    rubric, outcome = assessment_outcome(session, assessment_id)
-    return build_ranking(rubric=rubric, outcome=outcome, district=_district_name(session, assessment.district_id),
-                         assessment=assessment.name, year=assessment.year, released=_date(assessment.released_at))
+    _, report = assessment_documents(session, assessment_id, [], ranking=True)
+    assert report is not None
+    return report
+
+
+def _previous_totals(session: Session, assessment) -> dict[str, str]:
+    """Town -> total in the same district's released assessment of the year before."""
+    earlier = [a for a in queries.all_assessments(session)
+               if a.district_id == assessment.district_id and a.year == assessment.year - 1
+               and a.phase in ("released", "archived")]
+    if not earlier:
+        return {}
+    _, outcome = assessment_outcome(session, earlier[0].id)
+    return {row["town"]: format_points(row["total"]) for row in outcome.ranking.to_dict("records")
+            if row["complete"]}
 
 
 def _mark_context(session: Session, assessment_id: int, town_id: int) -> MarkContext:

@@ -49,11 +49,14 @@ class PdfCache:
         return self.root / key[:2] / f"{key}.pdf"
 
     def get(self, key: str) -> bytes | None:
-        """The cached bytes of ``key``, or None."""
+        """The cached bytes of ``key``, or None (a hit counts as a use for ``prune``)."""
+        path = self.path(key)
         try:
-            return self.path(key).read_bytes()
+            data = path.read_bytes()
+            os.utime(path)
         except FileNotFoundError:
             return None
+        return data
 
     def put(self, key: str, data: bytes) -> Path:
         """Store ``data`` under ``key`` atomically; return its path."""
@@ -79,12 +82,17 @@ class PdfCache:
         return data
 
     def prune(self, max_bytes: int) -> int:
-        """Delete the least recently written files until the cache holds ``max_bytes``; return the count."""
-        files = sorted(((p.stat().st_mtime, p.stat().st_size, p) for p in self.root.glob("*/*.pdf")),
-                       key=lambda f: f[0])
+        """Delete the least recently used files until the cache holds ``max_bytes``; return the count."""
+        files = []
+        for path in self.root.glob("*/*.pdf"):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # pruned by another process meanwhile
+                continue
+            files.append((stat.st_mtime, stat.st_size, path))
         total = sum(size for _, size, _ in files)
         removed = 0
-        for _, size, path in files:
+        for _, size, path in sorted(files):
             if total <= max_bytes:
                 break
             path.unlink(missing_ok=True)

@@ -150,6 +150,23 @@ class PdfRenderer:
         # Pango/fontconfig objects are shared across documents; threads would not speed
         # rendering up anyway (layout is pure Python), so documents go one at a time.
         self._lock = threading.Lock()
+        self._bundled: dict[str, weasyprint.CSS] = {}
+
+    def bundled_css(self, name: str) -> weasyprint.CSS:
+        """A stylesheet of ``static_dir`` (e.g. "scorecard.css"), parsed on first use only.
+
+        Parsing a 200-line stylesheet costs more than rendering a one-page document, so
+        documents use these instead of ``<link>`` (call under ``self._lock``).
+        """
+        if name not in self._bundled:
+            fetcher = AssetFetcher(self.static_dir)
+            path = fetcher._static_file((self.static_dir / name).as_uri())
+            if path is None:
+                raise ValueError(f"no stylesheet {name!r} in {self.static_dir}")
+            self._bundled[name] = weasyprint.CSS(
+                filename=path, base_url=self.base_url, font_config=self.font_config, url_fetcher=fetcher
+            )
+        return self._bundled[name]
 
     def render(
         self,
@@ -157,12 +174,16 @@ class PdfRenderer:
         *,
         extra_css: str | None = None,
         fetcher: AssetFetcher | None = None,
+        bundled: tuple[str, ...] = (),
     ) -> bytes:
-        """Render one HTML document; pass ``fetcher`` to inspect what it refused."""
+        """Render one HTML document; pass ``fetcher`` to inspect what it refused.
+
+        ``bundled`` names stylesheets of static/ to apply after base.css (see bundled_css).
+        """
         fetcher = fetcher or AssetFetcher(self.static_dir)
         document = weasyprint.HTML(string=html, base_url=self.base_url, url_fetcher=fetcher)
         with self._lock:
-            stylesheets = [self.base_css]
+            stylesheets = [self.base_css, *(self.bundled_css(name) for name in bundled)]
             if extra_css:
                 stylesheets.append(
                     weasyprint.CSS(

@@ -16,7 +16,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from scoring.report.scorecard import (
     AppealLine,
-    CitedPassage,
     Finding,
     RankingReport,
     RankingRow,
@@ -24,10 +23,11 @@ from scoring.report.scorecard import (
 )
 
 # Print limits for user text, in characters. Pango lays out long CJK runs slowly (a
-# 150,000-character comment took 7 s), and a scorecard should stay within a few pages;
-# the page on screen shows the full text.
+# 150,000-character comment took 7 s), and a scorecard should stay within 2 to 5 pages; a
+# quote only has to identify its passage, whose file and location are printed beside it.
+# The page on screen shows the full texts.
 TEXT_LIMIT = 800
-QUOTE_LIMIT = 300
+QUOTE_LIMIT = 80
 NAME_LIMIT = 120
 
 
@@ -62,8 +62,9 @@ class RankingLayout:
     num_w: float  # one category / bonus / total column
     grade_w: float
     note_w: float
-    tab_px: int  # tab stop of the numbers cell, see ranking.html
+    tab_px: int  # tab stop of the numbers cell, corrected for WeasyPrint (see ranking_layout)
     header_lines: int  # lines of the longest category title
+    header_pt: float  # height of the header row
     rows_per_page: int
     rows_first_page: int  # under the title and the grade bands
 
@@ -71,8 +72,11 @@ class RankingLayout:
 # Content box of an A4 landscape page with ranking.html's margins, and the fixed columns.
 _PAGE_W, _PAGE_H = 267.0, 179.0
 _RANK_W, _TOWN_W, _GRADE_W, _MIN_NOTE_W = 12.0, 40.0, 14.0, 38.0
-_ROW_H = 12.9 * 25.4 / 72  # 8pt × 1.35 line + 1.6pt padding + 0.5pt rule
-_HEADER_LINE_H, _HEADER_EXTRA = 7.5 * 1.25 * 25.4 / 72, 5.4 * 25.4 / 72
+_PT = 25.4 / 72
+# Heights as scorecard.css sets them: a row is 8pt × 1.35 + 2 × 1pt padding; a header line
+# 7.5pt × 1.25, plus 2 × 1.5pt padding and its 0.75pt rule; the table's 1pt rule on top.
+_ROW_H = 12.8 * _PT
+_HEADER_LINE_PT, _HEADER_EXTRA_PT, _TABLE_RULE_PT = 7.5 * 1.25, 3.75, 1.0
 _SUMMARY_H, _BAND_H = 34.0, 4.8  # title, meta line and heading; one grade band line
 
 
@@ -88,11 +92,14 @@ def ranking_layout(report: RankingReport) -> RankingLayout:
     tab_px = round((num_w * 96 / 25.4 + 0.53) / 1.024)
     chars_per_line = max(1, int((num_w - 2.2) / (7.5 * 25.4 / 72)))
     header_lines = max([math.ceil(len(t) / chars_per_line) for t in (*report.category_titles, "加分")])
-    table_h = _PAGE_H - header_lines * _HEADER_LINE_H - _HEADER_EXTRA
+    header_pt = header_lines * _HEADER_LINE_PT + _HEADER_EXTRA_PT
+    table_h = _PAGE_H - (header_pt + _TABLE_RULE_PT) * _PT
     rows_per_page = int(table_h / _ROW_H)
     summary_h = _SUMMARY_H + _BAND_H * max(len(report.band_lines), len(report.bands))
-    return RankingLayout(rank_w=_RANK_W, town_w=_TOWN_W, num_w=num_w, grade_w=_GRADE_W, note_w=note_w, tab_px=tab_px, header_lines=header_lines,
-                         rows_per_page=rows_per_page, rows_first_page=max(0, int((table_h - summary_h) / _ROW_H)))
+    return RankingLayout(rank_w=_RANK_W, town_w=_TOWN_W, num_w=num_w, grade_w=_GRADE_W, note_w=note_w,
+                         tab_px=tab_px, header_lines=header_lines, header_pt=header_pt, rows_per_page=rows_per_page,
+                         # one row short: the title block is estimated, and part 1 is never the last
+                         rows_first_page=max(0, int((table_h - summary_h) / _ROW_H) - 1))
 
 
 @dataclass(frozen=True)
@@ -204,8 +211,9 @@ def _cut(text: str, limit: int) -> str:
 def _finding(finding: Finding) -> Finding:
     citation = finding.citation
     if citation is not None:
-        citation = CitedPassage(file=_cut(citation.file, NAME_LIMIT), location=_cut(citation.location, NAME_LIMIT),
-                                quote=_cut(citation.quote, QUOTE_LIMIT))
+        quote = citation.quote if len(citation.quote) <= QUOTE_LIMIT else citation.quote[:QUOTE_LIMIT].rstrip() + "…"
+        citation = replace(citation, file=_cut(citation.file, NAME_LIMIT), location=_cut(citation.location, NAME_LIMIT),
+                           quote=quote)
     return replace(finding, text=_cut(finding.text, TEXT_LIMIT), department=_cut(finding.department, NAME_LIMIT),
                    citation=citation)
 

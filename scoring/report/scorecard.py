@@ -117,8 +117,12 @@ class MarkContext:
 
 
 def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[Mark], context: MarkContext,
-                    district: str, assessment: str, year: int, released: str) -> Scorecard:
-    """Return the scorecard of one town: every number from ``outcome``, every reason from marks."""
+                    district: str, assessment: str, year: int, released: str,
+                    previous_total: str = "") -> Scorecard:
+    """Return the scorecard of one town: every number from ``outcome``, every reason from marks.
+
+    ``previous_total`` is the town's total in last year's released assessment, if any.
+    """
     row = outcome.town(town)
     results = outcome.results
     scores = outcome.item_scores
@@ -140,8 +144,10 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
         if mark.town == town:
             by_item.setdefault(mark.item, []).append(mark)
     items = []
+    # One pass over the town's rows: a boolean filter per item cost 20 ms a card, 60 towns.
+    lines = {r["item"]: r for r in mine[["item", "points", "not_applicable"]].to_dict("records")}
     for category, item in rubric.all_items():
-        line = mine[mine["item"] == item.id].iloc[0]
+        line = lines[item.id]
         points = line["points"]
         earned = int(points) if points == points else None
         lost = item.max_cents - earned if earned is not None else 0
@@ -157,6 +163,7 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
                    for m in marks if m.town == town and m.triggered)
     rank = row["rank"]
     card = Scorecard(
+        previous_total=previous_total,
         district=district, assessment=assessment, year=year, town=town, released=released,
         complete=bool(row["complete"]), total=format_points(row["total"]),
         max_total=format_points(to_cents(rubric.total_points)),

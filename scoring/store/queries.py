@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.errors import NotFound
@@ -161,6 +161,11 @@ def previous_rubric_version(session: Session, row: RubricVersion) -> RubricVersi
     return session.execute(select(RubricVersion).where(
         RubricVersion.rubric_key == row.rubric_key, RubricVersion.version < row.version)
         .order_by(RubricVersion.version.desc()).limit(1)).scalar_one_or_none()
+
+
+def data_version(session: Session) -> int:
+    """The newest audit event's id: it changes with every write (each write audits itself)."""
+    return session.execute(select(func.max(AuditEvent.id))).scalar() or 0
 
 
 def first_district(session: Session) -> District | None:

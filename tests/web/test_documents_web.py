@@ -65,3 +65,33 @@ def test_all_scorecards_render_in_the_background_with_progress_then_download_as_
     names = archive.namelist()
     assert len([n for n in names if n.endswith(".pdf")]) == len(ids["towns"]) + 1  # cards + ranking
     assert any("新城镇" in n for n in names)
+
+
+def test_an_unchanged_scorecard_comes_from_the_cache_and_a_new_mark_renders_it_anew(
+        client, auth, ids, db, monkeypatch):
+    from scoring.report import batch
+
+    rendered = []
+    real = batch.render_document
+    monkeypatch.setattr(batch, "render_document", lambda html: rendered.append(1) or real(html))
+    url = f"/admin/assessments/{ids['scoring']}/towns/{ids['towns']['新城镇']}/scorecard.pdf"
+    auth.login("admin")
+    with client.get(url) as first, client.get(url) as second:
+        assert first.data == second.data
+    assert len(rendered) == 1
+    from scoring import services as svc
+    from scoring.store.audit import Actor
+
+    svc.record_mark(db, Actor(ids["users"]["sifaju"], "sifaju"), assessment_id=ids["scoring"],
+                    town_id=ids["towns"]["新城镇"], item_id="A2", reviewer_id=ids["users"]["sifaju"],
+                    inputs={"deductions": [{"rule": "A2-study", "count": 1}]}, expected_version=0)
+    with client.get(url) as third:
+        assert third.data != first.data
+    assert len(rendered) == 2
+
+
+def test_last_years_total_appears_on_this_years_scorecard(db, ids):
+    last = services.town_scorecard(db, ids["released"], ids["towns"]["新城镇"])
+    this = services.town_scorecard(db, ids["scoring"], ids["towns"]["新城镇"])
+    assert this.previous_total == last.total
+    assert last.previous_total == ""  # no 2023 assessment

@@ -15,31 +15,24 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pdfminer.high_level import extract_pages
-from pdfminer.layout import LTTextLine
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoring import services
 from scoring.cli import main as cli
 from scoring.points import format_points, to_cents
-from scoring.report import batch
+from scoring.report import batch, render
 from scoring.report.pdf import AssetFetcher, get_renderer
 from scoring.report.render import (
-    plan_ranking_parts,
-    ranking_layout,
-    render_ranking_html,
     render_scorecard_html,
 )
 from scoring.report.scorecard import (
     AppealLine,
-    BandLine,
     CitedPassage,
     Finding,
-    RankingReport,
-    RankingRow,
     Scorecard,
 )
+from scoring.report.worker import REPORT_CSS, render_document
 from scoring.settings import Settings
 from scoring.store import queries
 from scoring.store.audit import Actor
@@ -80,9 +73,9 @@ def test_every_scorecard_and_the_ranking_show_the_cores_numbers(demo_settings: S
         pdfcheck.assert_all_glyphs_real(pdf)
         assert {f.full_name for f in pdfcheck.embedded_fonts(pdf)} == {"Noto Sans SC Regular", "Noto Sans SC Bold"}
         assert pdfcheck.image_count(pdf) == 0  # the chart is vector art
-        assert f"总得分{format_points(row['total'])}/100分" in text
-        assert f"全区排名第{row['rank']}名/共{len(towns)}个单位" in text
-        assert f"考核等次{row['grade']}" in text
+        assert f"总得分{format_points(row['total'])}分（满分100分）" in text
+        assert f"参加排名的{len(towns)}个单位中列第{row['rank']}名" in text
+        assert f"考核等次为“{row['grade']}”" in text
         for category in rubric.categories:
             points = format_points(row[f"cat:{category.id}"])
             assert f"{category.id}.{category.title}{points}/{format_points(to_cents(category.points))}" in text
@@ -99,11 +92,11 @@ def test_every_scorecard_and_the_ranking_show_the_cores_numbers(demo_settings: S
     assert "优秀：总分≥90分，不超过30%（最多2个）；本次评定2个。" in text
 
 
-def test_batch_view_models_equal_the_services_ones(demo_session: Session) -> None:
-    # batch builds every card from one computation; it must agree with the page's source.
+def test_all_cards_from_one_computation_equal_each_single_card(demo_session: Session) -> None:
+    # The batch builds every card from one computation; each must equal the page's single card.
     for assessment_id in (1, 2):
         towns = list(queries.assessment_towns(demo_session, assessment_id))
-        cards, report = batch._assessment_documents(demo_session, assessment_id, towns, True)
+        cards, report = services.assessment_documents(demo_session, assessment_id, towns, ranking=True)
         assert list(cards) == [services.town_scorecard(demo_session, assessment_id, t) for t in towns]
         assert report == services.district_ranking(demo_session, assessment_id)
 
@@ -118,16 +111,16 @@ def test_incomplete_towns_are_listed_apart_and_not_ranked(demo_settings: Setting
         assert text.find(f"{row.town}{row.total}{row.note}".replace(" ", ""), apart) > apart
     assert "名次" not in text  # no ranked table at all
 
-    pdf = get_renderer().render(render_scorecard_html(card))
+    pdf = render_document(render_scorecard_html(card))
     text = pdfcheck.squash(pdfcheck.pdf_text(pdf))
-    assert "评分尚未全部完成" in text and "全区排名未排名" in text
+    assert f"已完成评分项目小计{card.total}分" in text and "暂不排名，不评定等次" in text
 
 
 def test_cached_scorecard_is_served_without_rendering_again(demo_settings: Settings, demo_session: Session,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     renders: list[str] = []
-    real = batch.render_pdf
-    monkeypatch.setattr(batch, "render_pdf", lambda html: renders.append(html) or real(html))
+    real = batch.render_document
+    monkeypatch.setattr(batch, "render_document", lambda html: renders.append(html) or real(html))
     town_id = _town_id(demo_session, "新城镇")
 
     first = batch.scorecard_pdf(demo_settings, demo_session, 1, town_id)
@@ -184,8 +177,21 @@ def test_verification_code_changes_when_one_mark_changes(demo_session: Session) 
 
     assert after.total != before.total and after.verification != before.verification
     assert re.fullmatch(r"[0-9A-F]{4}(-[0-9A-F]{4}){3}", after.verification)
-    pdf = get_renderer().render(render_scorecard_html(after))
+    pdf = render_document(render_scorecard_html(after))
     assert all(f"核验码{after.verification}" in page for page in page_texts(pdf))
+
+
+def test_change_from_last_year_and_appeals_are_stated_when_known(demo_session: Session) -> None:
+    card = services.town_scorecard(demo_session, 1, _town_id(demo_session, "新城镇"))  # 88.74
+    appeal = AppealLine(item="C3 规范性文件合法性审查与备案", request="已补交备案材料", decision="调整评分",
+                        reply="经复核，备案材料齐全", points_before="3", points_after="3.5")
+    known = dataclasses.replace(card, previous_total="90.24", appeals=(appeal,))
+
+    text = pdfcheck.squash(pdfcheck.pdf_text(render_document(render_scorecard_html(known))))
+
+    assert known.total_change == "-1.5" and "总得分较上年（90.24分）减少1.5分。" in text
+    assert "1.C3规范性文件合法性审查与备案：已补交备案材料复核结果：调整评分（3分→3.5分）。经复核，备案材料齐全" in text
+    assert "较上年" not in pdfcheck.squash(pdfcheck.pdf_text(render_document(render_scorecard_html(card))))
 
 
 # -- user text: escaped, fetched never, cut when huge -----------------------------------------------
@@ -215,7 +221,7 @@ def test_hostile_user_text_is_printed_as_text_and_fetches_nothing(
     assert "<img" not in html and "<link rel=attachment" not in html and "</style><style>" not in html
     fetcher = AssetFetcher()
 
-    pdf = get_renderer().render(html, fetcher=fetcher)
+    pdf = get_renderer().render(html, fetcher=fetcher, bundled=REPORT_CSS)
 
     assert hits == [] and pdfcheck.attachments(pdf) == []
     assert fetcher.refused == []  # nothing even asked for: the payloads never became markup
@@ -250,67 +256,10 @@ def test_huge_comment_is_cut_for_print_with_a_note(demo_session: Session) -> Non
     card = dataclasses.replace(card, items=tuple(item if i is lost else i for i in card.items))
 
     html = render_scorecard_html(card)
-    pdf = get_renderer().render(html)
+    pdf = render_document(html)
 
     assert len(html) < 60_000 and pdfcheck.page_count(pdf) <= 5
     assert "……（以下省略，全文共150000字）" in pdfcheck.squash(pdfcheck.pdf_text(pdf))
-
-
-# -- a long ranking ---------------------------------------------------------------------------------
-
-
-def long_ranking(rows: int, incomplete: int) -> RankingReport:
-    titles = ("组织领导与责任落实", "学法用法与法治宣传", "依法决策与制度建设", "政务公开与权力运行",
-              "行政执法规范化", "监督问责与矛盾化解", "年度报告与问题整改")
-    ranked = tuple(RankingRow(rank=i, town=f"测试镇{i:04d}", total=format_points(10000 - i), grade="良好",
-                              categories=tuple(format_points(1000 + i + k) for k in range(7)), bonus="0",
-                              vetoes="", note="优秀名额已满（限90个）" if i % 9 == 0 else "") for i in range(1, rows + 1))
-    apart = tuple(RankingRow(rank=None, town=f"未完镇{i:03d}", total="30", grade="—", categories=("1",) * 7,
-                             bonus="0", vetoes="", note="未完成评分：缺 3 项") for i in range(incomplete))
-    bands = (BandLine("优秀", "90", "不超过30%（最多90个）", 90), BandLine("良好", "80", "", rows - 90))
-    return RankingReport(district="测试区", assessment="2025年度法治政府建设考核", year=2025, released="2026年1月5日",
-                         category_titles=titles, bands=(), rows=ranked, incomplete=apart, band_lines=bands)
-
-
-def test_long_ranking_repeats_its_header_and_counts_pages_across_parts(demo_settings: Settings) -> None:
-    report = long_ranking(300, 20)
-    assert len(plan_ranking_parts(report)) > 1  # rendered in parts, by the workers
-
-    document = batch.render_ranking(demo_settings, report, workers=2)
-
-    pdf = document.path.read_bytes()
-    pages = page_texts(pdf)
-    assert document.parts > 1 and len(pages) == document.pages
-    for number, page in enumerate(pages, 1):
-        assert f"第{number}页/共{len(pages)}页" in page
-        if "测试镇" in page:
-            assert page.index("名次") < page.index("测试镇") and "总分等次备注" in page  # the header, on top
-    text = "".join(pages)
-    towns = re.findall(r"测试镇\d{4}", text)
-    assert towns == [f"测试镇{i:04d}" for i in range(1, 301)]  # every town once, in rank order
-    assert re.findall(r"未完镇\d{3}", text) == [f"未完镇{i:03d}" for i in range(20)]
-    page_of = {name: n for n, page in enumerate(pages) for name in re.findall(r"测试镇\d{4}|未完镇\d{3}", page)}
-    heading = next(n for n, page in enumerate(pages) if "未完成评分的单位（不参加排名）" in page)
-    assert page_of["测试镇0300"] <= heading <= page_of["未完镇000"]  # listed apart, after the ranked towns
-    assert all("测试区2025年度法治政府建设考核" in page for page in pages[1:])  # running header on every page
-    per_page = [len(re.findall(r"测试镇\d{4}", p)) for p in pages]
-    assert max(per_page) == ranking_layout(report).rows_per_page  # the capacity parts are planned with
-
-
-def test_ranking_numbers_stand_under_their_headers(demo_settings: Settings, demo_session: Session) -> None:
-    # Guards the tab-stop correction in render.ranking_layout (WeasyPrint draws tab gaps 2.4% wide).
-    report = services.district_ranking(demo_session, 1)
-    demo_session.rollback()
-    pdf = get_renderer().render(render_ranking_html(report))
-    lines = [(round(line.y0), line.x0, line.get_text().strip()) for page in extract_pages(io.BytesIO(pdf))
-             for line in _text_lines(page)]
-    first = report.rows[0]
-    row_y = next(y for y, _, t in lines if t == first.town)
-    in_row = {t: x for y, x, t in lines if y == row_y}
-    headers = {t: x for _, x, t in lines if t in ("加分", "总分")}
-    mm = 72 / 25.4
-    assert abs(in_row[first.total] - headers["总分"]) < 1 * mm
-    assert abs(in_row[first.bonus] - headers["加分"]) < 1 * mm
 
 
 # -- the shared partials ----------------------------------------------------------------------------
@@ -328,15 +277,11 @@ def test_partials_render_in_a_plain_environment_with_sc_classes_only(name: str, 
     assert "style=" not in html and "<script" not in html and "{%" not in html
     classes = [c for value in re.findall(r'class="([^"]*)"', html) for c in value.split()]
     assert classes and all(c.startswith("sc-") for c in classes)
+    # Where whitespace is printed (pre, pre-line), both environments give the same text.
+    ours = render.environment().get_template(name).render(card=card)
+    printed = r'class="sc-(?:entry|entries|tabbed[^"]*)">(.*?)</(?:td|p|pre)>'
+    assert re.findall(printed, html, re.S) == re.findall(printed, ours, re.S)
 
 
 def _town_id(session: Session, name: str) -> int:
     return next(t for t, n in queries.assessment_towns(session, 1).items() if n == name)
-
-
-def _text_lines(layout):
-    for obj in getattr(layout, "_objs", []) or []:
-        if isinstance(obj, LTTextLine):
-            yield obj
-        else:
-            yield from _text_lines(obj)
