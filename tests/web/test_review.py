@@ -33,8 +33,8 @@ def test_dashboard_shows_progress_per_town_and_overall(client, auth):
 def test_scoring_page_shows_assigned_items_with_criteria_and_the_towns_evidence(client, auth, ids):
     auth.login("sifaju")
     page = client.get(f"/review/{ids['scoring']}/towns/{ids['towns']['新城镇']}").get_data(as_text=True)
-    assert "A1" in page and "C4" in page
-    assert "E1" not in page  # another department's item
+    assert 'id="item-A1"' in page and 'id="item-C4"' in page
+    assert 'id="item-E1"' not in page  # another department's item
     assert "考核内容" in page and "佐证材料" in page
     assert "2015年新城镇依法行政工作报告.txt" in page
     assert "12000余份" in page  # a passage of the report, ready to cite
