@@ -14,3 +14,4 @@ lint:
 
 bench:          ## benchmarks: print timings, never pass/fail
 	.venv/bin/python benchmarks/bench_results.py
+	.venv/bin/python benchmarks/bench_documents.py
