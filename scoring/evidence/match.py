@@ -8,6 +8,7 @@ differently, and makes a whole-term hit outscore scattered sub-word hits.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Sequence
@@ -54,6 +55,7 @@ def _jieba() -> jieba.Tokenizer:
     global _tokenizer
     with _lock:
         if _tokenizer is None:
+            jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" lines are noise to users
             tokenizer = jieba.Tokenizer()
             for word in DOMAIN_WORDS:
                 tokenizer.add_word(word, freq=100_000)
