@@ -9,10 +9,6 @@ import os
 import random
 import subprocess
 import sys
-import threading
-import urllib.request
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -173,38 +169,7 @@ def test_same_html_gives_identical_bytes(renderer: PdfRenderer) -> None:
 # -- hostile URLs -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def canary() -> Iterator[tuple[str, list[str]]]:
-    """A loopback HTTP server that records every request it gets."""
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            body = b"body { color: red }"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/css")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
-    with urllib.request.urlopen(f"{base}/control", timeout=5) as response:  # it does listen
-        assert response.status == 200
-    assert hits == ["/control"]
-    hits.clear()
-    try:
-        yield base, hits
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+# The canary fixture (a loopback server recording requests) is in conftest.py.
 
 
 def test_hostile_urls_are_refused_without_any_request(
