@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -230,6 +230,28 @@ def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *,
         assessment.released_at = None
     record(session, actor, "assessment.phase", "assessment", str(assessment.id), assessment_id=assessment.id,
            before=before, after={"phase": phase}, reason=reason)
+    return assessment
+
+
+@operation
+def set_deadlines(session: Session, actor: Actor, assessment_id: int, deadlines: dict[str, str]) -> Assessment:
+    """Set the closing date (ISO yyyy-mm-dd) of phases; an empty value clears one."""
+    assessment = _get(session, Assessment, assessment_id)
+    clean = {}
+    for phase, value in deadlines.items():
+        if phase not in PHASES:
+            raise ValueError(f"unknown phase {phase!r}")
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date (yyyy-mm-dd)") from None
+            clean[phase] = value
+    before = dict(assessment.deadlines or {})
+    assessment.deadlines = clean
+    assessment.version += 1
+    record(session, actor, "assessment.deadlines", "assessment", str(assessment.id), assessment_id=assessment.id,
+           before=before, after=clean)
     return assessment
 
 

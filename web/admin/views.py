@@ -84,6 +84,15 @@ def set_phase(assessment_id: int):
     return redirect(url_for("admin.assessment", assessment_id=assessment_id))
 
 
+@bp.post("/assessments/<int:assessment_id>/deadlines")
+@role_required("admin")
+def set_deadlines(assessment_id: int):
+    deadlines = {phase: request.form.get(f"deadline-{phase}", "").strip() for phase in PHASES}
+    operations.set_deadlines(get_session(), actor(), assessment_id, deadlines)
+    flash(_("截止日期已更新"), "ok")
+    return redirect(url_for("admin.assessment", assessment_id=assessment_id))
+
+
 @bp.post("/assessments/<int:assessment_id>/assignments")
 @role_required("admin")
 def add_assignment(assessment_id: int):
