@@ -37,7 +37,7 @@ from scoring.report.cache import PdfCache
 from scoring.report.pdf import STATIC_DIR, get_renderer
 from scoring.report.render import render_scorecard_html
 from scoring.report.scorecard import BandLine, RankingReport, RankingRow
-from scoring.report.worker import page_count, render_document, render_pool, shutdown_pool
+from scoring.report.worker import page_count, render_document, shutdown_pool, warm_pool
 from scoring.settings import ROOT, Settings
 from scoring.store import operations, queries
 from scoring.store.audit import SYSTEM, Actor
@@ -247,7 +247,7 @@ def main() -> None:
 
     shutil.rmtree(instance / "pdf-cache", ignore_errors=True)
     start = time.perf_counter()
-    render_pool(args.workers).submit(int).result()  # start the long-lived workers
+    warm_pool(args.workers)  # start every long-lived worker, as a server does when it starts
     startup = time.perf_counter() - start
     progress: list[int] = []
     start, parent_cpu = time.perf_counter(), time.process_time()

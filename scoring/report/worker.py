@@ -71,6 +71,28 @@ def render_pool(workers: int | None = None) -> ProcessPoolExecutor:
         return _pool
 
 
+def warm_pool(workers: int | None = None) -> int:
+    """Start every worker now and return how many run.
+
+    The pool spawns processes on demand, one per busy worker, so a first batch would wait
+    for the others' start-up (2–3 s each). Tasks that hold a worker briefly make the pool
+    start them all; a long-lived server or job worker calls this once when it starts.
+    """
+    wanted = workers or default_workers()
+    pool = render_pool(wanted)
+    pids: set[int] = set()
+    for _ in range(10):
+        pids |= set(pool.map(_hold, [0.2] * wanted))
+        if len(pids) >= wanted:
+            break
+    return len(pids)
+
+
+def _hold(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
 def shutdown_pool() -> None:
     """Stop the render workers (they are started again on next use)."""
     global _pool
