@@ -228,7 +228,7 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
     rubric = queries.assessment_rubric(session, assessment_id)
     marks = queries.complete_marks(session, assessment_id)
     outcome = compute_outcome(rubric, mark_table(marks), list(towns.values()))
-    previous = _previous_totals(session, assessment)
+    previous = _previous_totals(session, assessment) if town_ids else {}  # only cards show it
     contexts = {t: _mark_context(session, assessment_id, t) for t in town_ids}
     common = {"district": _district_name(session, assessment.district_id), "assessment": assessment.name,
               "year": assessment.year, "released": _date(assessment.released_at)}
