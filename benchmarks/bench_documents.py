@@ -32,12 +32,12 @@ from pypdf import PdfReader
 
 from scoring import services
 from scoring.demo.marks import demo_marks
-from scoring.report import batch
 from scoring.report.cache import PdfCache
 from scoring.report.pdf import STATIC_DIR, get_renderer
 from scoring.report.render import render_scorecard_html
 from scoring.report.scorecard import BandLine, RankingReport, RankingRow
 from scoring.report.worker import page_count, render_document, shutdown_pool, warm_pool
+from scoring.services import documents as batch
 from scoring.settings import ROOT, Settings
 from scoring.store import operations, queries
 from scoring.store.audit import SYSTEM, Actor

@@ -11,7 +11,7 @@ import pandas as pd
 from scoring.errors import MarksFileError, RubricError
 from scoring.points import format_points, to_cents
 from scoring.rubric import Rubric
-from scoring.rubric_load import load_rubric
+from scoring.rubric.load import load_rubric
 
 
 @click.group()
@@ -67,9 +67,9 @@ def summary(rubric: Rubric) -> str:
 @click.option("--out", type=click.Path(dir_okay=False), help="write the ranking to .xlsx or .csv")
 def results(rubric_path: str, marks_path: str, towns: tuple[str, ...], out: str | None) -> None:
     """Compute item scores, totals, ranks and grades; print the ranking."""
-    from scoring.export import ranking_table, write_ranking
     from scoring.marks_io import read_marks
     from scoring.outcome import compute_outcome
+    from scoring.ranking_io import ranking_table, write_ranking
 
     try:
         loaded = load_rubric(rubric_path)
@@ -95,10 +95,10 @@ def results(rubric_path: str, marks_path: str, towns: tuple[str, ...], out: str 
 def demo(rubric_path: str, marks_out: str | None, out: str | None) -> None:
     """Score the made-up demo district with the default rubric and print its ranking."""
     from scoring.demo.marks import demo_marks
-    from scoring.export import ranking_table, write_ranking
     from scoring.marks import mark_table
     from scoring.marks_io import write_marks
     from scoring.outcome import compute_outcome
+    from scoring.ranking_io import ranking_table, write_ranking
 
     loaded = load_rubric(rubric_path)
     marks = demo_marks(loaded)
@@ -157,7 +157,7 @@ def render_command(assessment_id: int, out_dir: str, town: str | None, workers: 
     from pathlib import Path
 
     from scoring.errors import NotFound
-    from scoring.report.batch import render_assessment, write_documents
+    from scoring.services.documents import render_assessment, write_documents
     from scoring.store import queries
 
     settings, session = _open_store()

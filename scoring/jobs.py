@@ -45,7 +45,7 @@ def enqueue_assessment_zip(settings: Settings, assessment_id: int) -> str:
 
 def render_assessment_zip_job(settings_data: dict, assessment_id: int) -> str:
     """The job: render every scorecard and the ranking into a ZIP; return its path."""
-    from scoring.report.batch import render_assessment_zip
+    from scoring.services.documents import render_assessment_zip
 
     settings = Settings.model_validate(settings_data)
     job = get_current_job()

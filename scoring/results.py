@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from scoring.extras import bonus_points, veto_findings
+from scoring.bonus_veto import bonus_points, veto_findings
 from scoring.marks import MarkTable
 from scoring.method_points import ItemTables, compute_mark_points, town_codes
 from scoring.points import div_round_half_up, to_cents

@@ -12,14 +12,14 @@ DATA = Path(__file__).resolve().parent / "data"
 
 @pytest.fixture
 def minimal_rubric():
-    from scoring.rubric_load import load_rubric
+    from scoring.rubric.load import load_rubric
 
     return load_rubric(DATA / "rubrics" / "minimal.yaml")
 
 
 @pytest.fixture
 def default_rubric():
-    from scoring.rubric_load import load_rubric
+    from scoring.rubric.load import load_rubric
 
     return load_rubric(ROOT / "rubrics" / "town-rule-of-law-2025.yaml")
 

@@ -8,8 +8,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-CORE = ["rubric.py", "rubric_checks.py", "rubric_load.py", "marks.py", "method_points.py", "results.py",
-        "extras.py", "ranking.py", "outcome.py", "points.py"]
+CORE = ["rubric/model.py", "rubric/checks.py", "rubric/load.py", "rubric/diff.py", "marks.py", "method_points.py",
+        "results.py", "bonus_veto.py", "ranking.py", "outcome.py", "points.py", "phases.py"]
 
 
 def imported_modules(path) -> set[str]:

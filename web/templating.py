@@ -6,6 +6,8 @@ from flask import Flask
 from flask_babel import get_locale, gettext, lazy_gettext
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
+from scoring.phases import PHASES, evidence_deadline, phase_view
+
 PHASE_NAMES = {
     "prepare": lazy_gettext("准备"), "submission": lazy_gettext("材料报送"), "scoring": lazy_gettext("评分"),
     "review": lazy_gettext("审核"), "released": lazy_gettext("发布"), "archived": lazy_gettext("归档"),
@@ -18,4 +20,4 @@ def init_app(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"report": PackageLoader("scoring.report")})])
     app.jinja_env.globals.update(phase_name=lambda p: gettext(str(PHASE_NAMES.get(p, p))),
                                  role_name=lambda r: gettext(str(ROLE_NAMES.get(r, r))),
-                                 phases=list(PHASE_NAMES), get_locale=get_locale)
+                                 phases=list(PHASES), phase_view=phase_view, evidence_deadline=evidence_deadline, get_locale=get_locale)

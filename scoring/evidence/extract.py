@@ -9,7 +9,7 @@ from .errors import EvidenceRejected, rejected
 from .filetypes import ALLOWED_TYPES, decode_text
 from .office import docx_blocks, xlsx_blocks
 from .passages import Block, Passage, build_passages
-from .pdf import pdf_blocks
+from .pdf_text import pdf_blocks
 
 _UNREADABLE = {
     "pdf": ("PDF 文件已损坏或无法解析", "The PDF is damaged or cannot be parsed"),

@@ -53,7 +53,7 @@ class RankingLayout:
     """Column widths and page capacity of the ranking table (A4 landscape, in mm).
 
     Computed here rather than in CSS so that a long ranking can be split into parts whose
-    page numbers are known before rendering (scoring.report.batch). Capacities are taken
+    page numbers are known before rendering (scoring.services.documents). Capacities are taken
     from rendered pages (tests/scoring/report/test_documents.py checks them).
     """
 
@@ -120,7 +120,7 @@ def plan_ranking_parts(report: RankingReport) -> tuple[RankingPart, ...]:
     """Split a long ranking into parts of PART_PAGES pages (one part when short).
 
     Every row of a part is one line high, so a full part has exactly PART_PAGES pages; the
-    last part's count is an estimate, checked after rendering (scoring.report.batch).
+    last part's count is an estimate, checked after rendering (scoring.services.documents).
     """
     n_rows, n_incomplete = len(report.rows), len(report.incomplete)
     if n_rows + n_incomplete <= SINGLE_DOCUMENT_ROWS:
@@ -163,7 +163,7 @@ def render_ranking_html(
 ) -> str:
     """Return the print HTML of the district ranking, or of one part of it.
 
-    A long ranking is rendered in parts and merged (scoring.report.batch): ``rows`` and
+    A long ranking is rendered in parts and merged (scoring.services.documents): ``rows`` and
     ``incomplete`` are then slices of the report's, and ``first_page``/``total_pages`` make
     each part's footer count pages across the whole document. The title and grade bands
     open the first part; the incomplete towns' heading opens their first slice.

@@ -17,7 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-PHASES = ("prepare", "submission", "scoring", "review", "released", "archived")
+from scoring.phases import PHASES  # noqa: E402,F401 - stored as the phase column
+
 ROLES = ("admin", "reviewer", "town")
 
 

@@ -17,11 +17,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from scoring import phases
 from scoring.errors import LoginLocked, NotFound, PhaseClosed, StaleEdit
-from scoring.rubric_load import parse_rubric
+from scoring.rubric.load import parse_rubric
 from scoring.store.audit import SYSTEM, Actor, record
 from scoring.store.models import (
-    PHASES,
     ROLES,
     Assessment,
     AssessmentTown,
@@ -216,18 +216,15 @@ def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *,
     Archived is final. Moving back from released withdraws the results from town leaders.
     """
     assessment = _get(session, Assessment, assessment_id)
-    if phase not in PHASES:
-        raise ValueError(f"unknown phase {phase!r}")
-    here, there = PHASES.index(assessment.phase), PHASES.index(phase)
-    if assessment.phase == "archived" or abs(here - there) != 1:
+    if not phases.can_move(assessment.phase, phase):
         raise PhaseClosed(f"cannot move from {assessment.phase} to {phase}")
     before = {"phase": assessment.phase}
+    if phases.withdraws_results(assessment.phase, phase):
+        assessment.released_at = None
     assessment.phase = phase
     assessment.version += 1
-    if phase == "released":
+    if phases.allowed(phase, "see_results") and assessment.released_at is None:
         assessment.released_at = utcnow()
-    elif here == PHASES.index("released") and phase == "review":
-        assessment.released_at = None
     record(session, actor, "assessment.phase", "assessment", str(assessment.id), assessment_id=assessment.id,
            before=before, after={"phase": phase}, reason=reason)
     return assessment
@@ -239,7 +236,7 @@ def set_deadlines(session: Session, actor: Actor, assessment_id: int, deadlines:
     assessment = _get(session, Assessment, assessment_id)
     clean = {}
     for phase, value in deadlines.items():
-        if phase not in PHASES:
+        if phase not in phases.DEADLINE_PHASES:
             raise ValueError(f"unknown phase {phase!r}")
         if value:
             try:
@@ -292,8 +289,7 @@ def add_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id:
                  data: bytes, passages: list, storage: Path) -> EvidenceFile:
     """Store a checked upload under its sha256 (name kept as given) with its passages."""
     assessment = _get(session, Assessment, assessment_id)
-    if assessment.phase != "submission":
-        raise PhaseClosed("evidence can only be submitted in the 材料报送 phase")
+    phases.require(assessment.phase, "upload_evidence")
     _fits(name=(name, 255))
     digest = hashlib.sha256(data).hexdigest()
     target = storage / digest[:2] / digest
@@ -322,8 +318,7 @@ def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: in
     written. The audit event keeps the old and new inputs.
     """
     assessment = _get(session, Assessment, assessment_id)
-    if assessment.phase != "scoring":
-        raise PhaseClosed("marks can only be changed in the 评分 phase")
+    phases.require(assessment.phase, "score")
     row = session.execute(
         select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id,
                               MarkRow.item_id == item_id, MarkRow.reviewer_id == reviewer_id)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from scoring.errors import NotFound
 from scoring.marks import Mark
 from scoring.rubric import Rubric
-from scoring.rubric_load import parse_rubric
+from scoring.rubric.load import parse_rubric
 from scoring.store.models import (
     Assessment,
     AssessmentTown,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from scoring.marks import BonusClaim, Deduction, Mark, mark_table
 from scoring.outcome import compute_outcome
-from scoring.rubric_load import load_rubric
+from scoring.rubric.load import load_rubric
 from tests.conftest import DATA
 
 RUBRIC = load_rubric(DATA / "rubrics" / "minimal.yaml")

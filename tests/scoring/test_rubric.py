@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scoring.errors import Problem, RubricError
-from scoring.rubric_load import dump_rubric, load_rubric, parse_rubric
+from scoring.rubric.load import dump_rubric, load_rubric, parse_rubric
 
 ROOT = Path(__file__).resolve().parents[2]
 RUBRICS = ROOT / "tests" / "data" / "rubrics"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scoring.rubric import Rubric
-from scoring.rubric_diff import Change, diff_rubrics, yaml_diff
-from scoring.rubric_load import dump_rubric, load_rubric
+from scoring.rubric.diff import Change, diff_rubrics, yaml_diff
+from scoring.rubric.load import dump_rubric, load_rubric
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "data" / "rubrics" / "minimal.yaml"
@@ -39,7 +39,7 @@ def test_the_version_number_alone_is_not_a_change():
 
 def test_a_rubric_read_back_from_its_dump_has_no_changes():
     rubric = load_rubric(DEFAULT)
-    from scoring.rubric_load import parse_rubric
+    from scoring.rubric.load import parse_rubric
 
     assert diff_rubrics(rubric, parse_rubric(dump_rubric(rubric))) == []
 

@@ -69,7 +69,7 @@ def test_all_scorecards_render_in_the_background_with_progress_then_download_as_
 
 def test_an_unchanged_scorecard_comes_from_the_cache_and_a_new_mark_renders_it_anew(
         client, auth, ids, db, monkeypatch):
-    from scoring.report import batch
+    from scoring.services import documents as batch
 
     rendered = []
     real = batch.render_document

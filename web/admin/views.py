@@ -20,8 +20,9 @@ from flask import (
 from flask_babel import gettext as _
 
 from scoring import jobs, services
+from scoring.phases import DEADLINE_PHASES, PHASES
 from scoring.store import operations, queries
-from scoring.store.models import PHASES, ROLES
+from scoring.store.models import ROLES
 from web.db import get_session
 from web.permissions import actor, role_required
 
@@ -87,7 +88,7 @@ def set_phase(assessment_id: int):
 @bp.post("/assessments/<int:assessment_id>/deadlines")
 @role_required("admin")
 def set_deadlines(assessment_id: int):
-    deadlines = {phase: request.form.get(f"deadline-{phase}", "").strip() for phase in PHASES}
+    deadlines = {phase: request.form.get(f"deadline-{phase}", "").strip() for phase in DEADLINE_PHASES}
     operations.set_deadlines(get_session(), actor(), assessment_id, deadlines)
     flash(_("截止日期已更新"), "ok")
     return redirect(url_for("admin.assessment", assessment_id=assessment_id))
@@ -219,7 +220,7 @@ def scorecard(assessment_id: int, town_id: int):
 @bp.get("/assessments/<int:assessment_id>/towns/<int:town_id>/scorecard.pdf")
 @role_required("admin")
 def scorecard_pdf(assessment_id: int, town_id: int):
-    from scoring.report.batch import scorecard_pdf as render
+    from scoring.services.documents import scorecard_pdf as render
 
     pdf = render(current_app.config["SETTINGS"], get_session(), assessment_id, town_id)
     name = queries.assessment_towns(get_session(), assessment_id)[town_id]
@@ -229,7 +230,7 @@ def scorecard_pdf(assessment_id: int, town_id: int):
 @bp.get("/assessments/<int:assessment_id>/ranking.pdf")
 @role_required("admin")
 def ranking_pdf(assessment_id: int):
-    from scoring.report.batch import ranking_pdf as render
+    from scoring.services.documents import ranking_pdf as render
 
     pdf = render(current_app.config["SETTINGS"], get_session(), assessment_id)
     return _pdf(pdf, f"{queries.assessment(get_session(), assessment_id).name}-排名.pdf")

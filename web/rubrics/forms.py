@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from scoring.errors import Problem, RubricError
 from scoring.rubric import Rubric
-from scoring.rubric_load import dump_rubric, parse_rubric
+from scoring.rubric.load import dump_rubric, parse_rubric
 
 MAX_YAML_BYTES = 1024 * 1024
 MAX_NOTE_CHARS = 400  # the store's column
@@ -423,5 +423,5 @@ def _each(container: Any, key: str) -> list[tuple[int, dict]]:
 
 
 def _label(name: str, element: dict, index: int) -> str:
-    """As ``scoring.rubric_load`` labels a list element: by id, else name, else position."""
+    """As ``scoring.rubric.load`` labels a list element: by id, else name, else position."""
     return f"{name} {element.get('id') or element.get('name') or f'#{index + 1}'}"

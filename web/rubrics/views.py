@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 
 from scoring.errors import RubricError, StaleEdit
-from scoring.rubric_diff import diff_rubrics, yaml_diff
+from scoring.rubric.diff import diff_rubrics, yaml_diff
 from scoring.store import operations, queries
 from scoring.store.models import RubricVersion
 from web.db import get_session

@@ -16,13 +16,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from scoring import services
+from scoring import phases, services
 from scoring.store import queries
 from web.db import get_session
 from web.permissions import actor, role_required
 
 bp = Blueprint("town", __name__, url_prefix="/town")
-VISIBLE = ("released", "archived")
 
 
 @bp.get("/")
@@ -41,7 +40,7 @@ def dashboard():
 def scorecard(assessment_id: int):
     """The town's scorecard, only once results are released; before that, no score anywhere."""
     assessment = _own_assessment(assessment_id)
-    if assessment.phase not in VISIBLE:
+    if not phases.allowed(assessment.phase, "see_results"):
         return render_template("town/not_released.html", assessment=assessment)
     card = services.town_scorecard(get_session(), assessment_id, current_user.town_id)
     return render_template("town/scorecard.html", card=card, assessment=assessment)
@@ -53,10 +52,10 @@ def scorecard_pdf(assessment_id: int):
     """The released scorecard as a PDF (the same numbers as the page: one view model)."""
     import io
 
-    from scoring.report.batch import scorecard_pdf as render
+    from scoring.services.documents import scorecard_pdf as render
 
     assessment = _own_assessment(assessment_id)
-    if assessment.phase not in VISIBLE:
+    if not phases.allowed(assessment.phase, "see_results"):
         abort(404)
     pdf = render(current_app.config["SETTINGS"], get_session(), assessment_id, current_user.town_id)
     return send_file(io.BytesIO(pdf), as_attachment=True, mimetype="application/pdf",

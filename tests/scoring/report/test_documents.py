@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from scoring import services
 from scoring.cli import main as cli
 from scoring.points import format_points, to_cents
-from scoring.report import batch, render
+from scoring.report import render
 from scoring.report.pdf import AssetFetcher, get_renderer
 from scoring.report.render import (
     render_scorecard_html,
@@ -33,6 +33,7 @@ from scoring.report.scorecard import (
     Scorecard,
 )
 from scoring.report.worker import REPORT_CSS, render_document
+from scoring.services import documents as batch
 from scoring.settings import Settings
 from scoring.store import queries
 from scoring.store.audit import Actor

@@ -2,8 +2,8 @@
 
 The models only describe; they are frozen and refuse unknown fields. The checks that
 span several fields (points adding up, duplicate ids, ordered bands ...) live in
-``scoring.rubric_checks`` so that every problem of a file is reported in one run, and
-loading from YAML with file/line-precise messages lives in ``scoring.rubric_load``.
+``scoring.rubric.checks`` so that every problem of a file is reported in one run, and
+loading from YAML with file/line-precise messages lives in ``scoring.rubric.load``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 items, deduction rules, bonus and veto items) or a name (levels, grade bands) are matched
 by it, so a change reads ``category C → item C2 → max_points: 4 → 5`` and an item that
 appears or disappears is reported once, not as a cascade of field changes. Routes use the
-same labels as the loader's error messages (``scoring.rubric_load``). ``yaml_diff`` is the
+same labels as the loader's error messages (``scoring.rubric.load``). ``yaml_diff`` is the
 second view: a unified diff of the two YAML texts.
 """
 
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from scoring.rubric import Rubric
-from scoring.rubric_load import ELEMENT_NAMES
+from scoring.rubric.load import ELEMENT_NAMES
+from scoring.rubric.model import Rubric
 
 # Lists whose elements are matched by identity, with the label an element gets in a route
 # (the same labels the loader's error messages use).

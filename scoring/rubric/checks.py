@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 
-from scoring.rubric import (
+from scoring.rubric.model import (
     BonusSection,
     Category,
     DeductMethod,

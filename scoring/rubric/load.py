@@ -14,8 +14,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from scoring.errors import Problem, RubricError
-from scoring.rubric import BonusSection, Category, GradeBand, Rubric, TieBreak, VetoItem
-from scoring.rubric_checks import (
+from scoring.rubric.checks import (
     Found,
     Loc,
     bonus_problems,
@@ -26,6 +25,7 @@ from scoring.rubric_checks import (
     tie_break_problems,
     veto_problems,
 )
+from scoring.rubric.model import BonusSection, Category, GradeBand, Rubric, TieBreak, VetoItem
 
 # Names used for list elements in the human route, by the key that holds the list.
 ELEMENT_NAMES = {

@@ -20,7 +20,6 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from scoring import services
 from scoring.report.cache import PdfCache, content_key
 from scoring.report.parallel import RankingJob, run_jobs
 from scoring.report.render import render_ranking_html, render_scorecard_html
@@ -32,6 +31,7 @@ from scoring.report.worker import (
     render_pool,
     render_to_cache,
 )
+from scoring.services import scorecards as services
 from scoring.settings import Settings
 from scoring.store import queries
 from scoring.store.db import make_engine, make_session_factory

@@ -1,46 +1,21 @@
-"""The functions shells call: load from the store, run the pure core, hand back values.
-
-No rules and no SQL here: rules live in the core, SQL in ``scoring.store``. Every shell
-(web, CLI, jobs) goes through these, so they can never disagree.
-"""
+"""Reviewers: saving a mark, their progress, and the scoring sheet of one town."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidMark, NotFound, NotPermitted
-from scoring.evidence import detect_type, extract_passages
 from scoring.marks import Mark, mark_table, validate_mark
 from scoring.method_points import mark_points
-from scoring.outcome import Outcome, compute_outcome
+from scoring.outcome import compute_outcome
 from scoring.points import format_points
-from scoring.report.scorecard import (
-    MarkContext,
-    RankingReport,
-    Scorecard,
-    build_ranking,
-    build_scorecard,
-)
 from scoring.rubric import Rubric
+from scoring.services.outcomes import assessment_outcome  # noqa: F401
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
-from scoring.store.models import District, EvidenceFile
-
-
-def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, Outcome]:
-    """Return the rubric and the computed outcome of every town of an assessment."""
-    rubric = queries.assessment_rubric(session, assessment_id)
-    towns = queries.assessment_towns(session, assessment_id)
-    marks = queries.complete_marks(session, assessment_id)
-    return rubric, compute_outcome(rubric, mark_table(marks), list(towns.values()))
-
-
-# ---- reviewers -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -186,97 +161,3 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     return ScoringSheet(assessment_id, assessment.name, assessment.phase, town_id, towns[town_id], rubric, items,
                         marks, points, town_running_total(session, assessment_id, town_id),
                         [(f, by_file[f.id]) for f in files])
-
-
-# ---- evidence ---------------------------------------------------------------------------
-
-
-def submit_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id: int, name: str, data: bytes,
-                    storage: Path, max_bytes: int) -> EvidenceFile:
-    """Check an upload by content and size, extract its passages, and store it.
-
-    Raises EvidenceRejected (nothing stored) for a wrong type, a mismatched extension,
-    an oversized or unsafe file.
-    """
-    if town_id not in queries.assessment_towns(session, assessment_id):
-        raise NotFound("town not in this assessment")
-    kind = detect_type(data, name, max_bytes=max_bytes)
-    passages = extract_passages(data, kind, name)
-    return operations.add_evidence(session, actor, assessment_id=assessment_id, town_id=town_id, name=name,
-                                   kind=kind, data=data, passages=passages, storage=storage)
-
-
-def evidence_path(storage: Path, row: EvidenceFile) -> Path:
-    return storage / row.sha256[:2] / row.sha256
-
-
-# ---- scorecards -------------------------------------------------------------------------
-
-
-def assessment_documents(session: Session, assessment_id: int, town_ids: list[int] | None = None, *,
-                         ranking: bool = True) -> tuple[Iterator[Scorecard], RankingReport | None]:
-    """The towns' scorecards (built lazily, in ``town_ids`` order) and the district ranking.
-
-    One computation of the outcome serves every document: the marks are loaded once and
-    every town's results computed once, whether one card or sixty are wanted.
-    """
-    assessment = queries.assessment(session, assessment_id)
-    towns = queries.assessment_towns(session, assessment_id)
-    town_ids = list(towns) if town_ids is None else town_ids
-    if any(t not in towns for t in town_ids):
-        raise NotFound("town not in this assessment")
-    rubric = queries.assessment_rubric(session, assessment_id)
-    marks = queries.complete_marks(session, assessment_id)
-    outcome = compute_outcome(rubric, mark_table(marks), list(towns.values()))
-    previous = _previous_totals(session, assessment) if town_ids else {}  # only cards show it
-    contexts = {t: _mark_context(session, assessment_id, t) for t in town_ids}
-    common = {"district": _district_name(session, assessment.district_id), "assessment": assessment.name,
-              "year": assessment.year, "released": _date(assessment.released_at)}
-    report = build_ranking(rubric=rubric, outcome=outcome, **common) if ranking else None
-    cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
-                             previous_total=previous.get(towns[t], ""), **common) for t in town_ids)
-    return cards, report
-
-
-def town_scorecard(session: Session, assessment_id: int, town_id: int) -> Scorecard:
-    """Return a town's scorecard view model, computed from the whole assessment's outcome."""
-    cards, _ = assessment_documents(session, assessment_id, [town_id], ranking=False)
-    return next(cards)
-
-
-def district_ranking(session: Session, assessment_id: int) -> RankingReport:
-    _, report = assessment_documents(session, assessment_id, [], ranking=True)
-    assert report is not None
-    return report
-
-
-def _previous_totals(session: Session, assessment) -> dict[str, str]:
-    """Town -> total in the same district's released assessment of the year before."""
-    earlier = [a for a in queries.all_assessments(session)
-               if a.district_id == assessment.district_id and a.year == assessment.year - 1
-               and a.phase in ("released", "archived")]
-    if not earlier:
-        return {}
-    _, outcome = assessment_outcome(session, earlier[0].id)
-    return {row["town"]: format_points(row["total"]) for row in outcome.ranking.to_dict("records")
-            if row["complete"]}
-
-
-def _mark_context(session: Session, assessment_id: int, town_id: int) -> MarkContext:
-    departments = {u.username: u.department for u in queries.users(session)}
-    files = {f.id: f.name for f in queries.evidence_files(session, assessment_id, town_id)}
-    passages = {}
-    for p in queries.passages(session, list(files)):
-        where = f"第{p.page}页第{p.paragraph}段" if p.page else (
-            f"工作表“{p.sheet}”" if p.sheet else f"第{p.paragraph}段")
-        passages[(str(p.evidence_id), p.passage_key)] = (files[p.evidence_id], where)
-    return MarkContext(departments=departments, passages=passages)
-
-
-def _district_name(session: Session, district_id: int) -> str:
-    district = session.get(District, district_id)
-    return district.name if district else ""
-
-
-def _date(value) -> str:
-    return value.strftime("%Y年%m月%d日") if value else ""

@@ -1,0 +1,92 @@
+"""Scorecards and the ranking: view models from the one outcome of an assessment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy.orm import Session
+
+from scoring import phases
+from scoring.errors import NotFound
+from scoring.marks import mark_table
+from scoring.outcome import compute_outcome
+from scoring.points import format_points
+from scoring.report.scorecard import (
+    MarkContext,
+    RankingReport,
+    Scorecard,
+    build_ranking,
+    build_scorecard,
+)
+from scoring.services.outcomes import assessment_outcome
+from scoring.store import queries
+from scoring.store.models import District
+
+
+def assessment_documents(session: Session, assessment_id: int, town_ids: list[int] | None = None, *,
+                         ranking: bool = True) -> tuple[Iterator[Scorecard], RankingReport | None]:
+    """The towns' scorecards (built lazily, in ``town_ids`` order) and the district ranking.
+
+    One computation of the outcome serves every document: the marks are loaded once and
+    every town's results computed once, whether one card or sixty are wanted.
+    """
+    assessment = queries.assessment(session, assessment_id)
+    towns = queries.assessment_towns(session, assessment_id)
+    town_ids = list(towns) if town_ids is None else town_ids
+    if any(t not in towns for t in town_ids):
+        raise NotFound("town not in this assessment")
+    rubric = queries.assessment_rubric(session, assessment_id)
+    marks = queries.complete_marks(session, assessment_id)
+    outcome = compute_outcome(rubric, mark_table(marks), list(towns.values()))
+    previous = _previous_totals(session, assessment) if town_ids else {}  # only cards show it
+    contexts = {t: _mark_context(session, assessment_id, t) for t in town_ids}
+    common = {"district": _district_name(session, assessment.district_id), "assessment": assessment.name,
+              "year": assessment.year, "released": _date(assessment.released_at)}
+    report = build_ranking(rubric=rubric, outcome=outcome, **common) if ranking else None
+    cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
+                             previous_total=previous.get(towns[t], ""), **common) for t in town_ids)
+    return cards, report
+
+
+def town_scorecard(session: Session, assessment_id: int, town_id: int) -> Scorecard:
+    """Return a town's scorecard view model, computed from the whole assessment's outcome."""
+    cards, _ = assessment_documents(session, assessment_id, [town_id], ranking=False)
+    return next(cards)
+
+
+def district_ranking(session: Session, assessment_id: int) -> RankingReport:
+    _, report = assessment_documents(session, assessment_id, [], ranking=True)
+    assert report is not None
+    return report
+
+
+def _previous_totals(session: Session, assessment) -> dict[str, str]:
+    """Town -> total in the same district's released assessment of the year before."""
+    earlier = [a for a in queries.all_assessments(session)
+               if a.district_id == assessment.district_id and a.year == assessment.year - 1
+               and phases.allowed(a.phase, "see_results")]
+    if not earlier:
+        return {}
+    _, outcome = assessment_outcome(session, earlier[0].id)
+    return {row["town"]: format_points(row["total"]) for row in outcome.ranking.to_dict("records")
+            if row["complete"]}
+
+
+def _mark_context(session: Session, assessment_id: int, town_id: int) -> MarkContext:
+    departments = {u.username: u.department for u in queries.users(session)}
+    files = {f.id: f.name for f in queries.evidence_files(session, assessment_id, town_id)}
+    passages = {}
+    for p in queries.passages(session, list(files)):
+        where = f"第{p.page}页第{p.paragraph}段" if p.page else (
+            f"工作表“{p.sheet}”" if p.sheet else f"第{p.paragraph}段")
+        passages[(str(p.evidence_id), p.passage_key)] = (files[p.evidence_id], where)
+    return MarkContext(departments=departments, passages=passages)
+
+
+def _district_name(session: Session, district_id: int) -> str:
+    district = session.get(District, district_id)
+    return district.name if district else ""
+
+
+def _date(value) -> str:
+    return value.strftime("%Y年%m月%d日") if value else ""
