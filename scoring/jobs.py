@@ -15,8 +15,6 @@ from rq.job import Job
 
 from scoring.settings import Settings
 
-QUEUE = "scoring"
-
 
 def connection(settings: Settings) -> Redis:
     return Redis.from_url(settings.redis_url, socket_connect_timeout=2)
@@ -32,7 +30,7 @@ def redis_available(settings: Settings) -> bool:
 
 def enqueue_assessment_zip(settings: Settings, assessment_id: int) -> str:
     """Queue the rendering of an assessment's scorecards and ranking; return the job id."""
-    queue = Queue(QUEUE, connection=connection(settings))
+    queue = Queue(settings.job_queue, connection=connection(settings))
     # Only what the worker needs to find the data; secrets stay in the worker's environment.
     where = {"database_url": settings.database_url, "instance_path": str(settings.instance_path),
              "environment": settings.environment}

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     instance_path: Path = ROOT / "instance"
     database_url: str = ""  # empty: SQLite file under instance_path
     redis_url: str = "redis://127.0.0.1:6379/0"
+    job_queue: str = "scoring"  # RQ queue name: tests use their own, so no other worker takes their jobs
     secret_key: str = _DEV_SECRET
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
     login_max_failures: int = 5

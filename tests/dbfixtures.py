@@ -23,6 +23,8 @@ from scoring.store.migrate import upgrade_database
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgres"]
+# Each test run has its own RQ queue: a `make run` worker beside the tests cannot take their jobs.
+TEST_QUEUE = f"scoring-test-{uuid.uuid4().hex[:8]}"
 
 
 def _postgres_available() -> str | None:
@@ -88,12 +90,13 @@ def settings(demo_template, tmp_path) -> Settings:
                 sqlite3.connect(tmp_path / "scoring.db") as target:
             source.backup(target)
         (tmp_path / "evidence").symlink_to(demo_template["root"] / "evidence")
-        yield Settings(environment="test", instance_path=tmp_path)
+        yield Settings(environment="test", instance_path=tmp_path, job_queue=TEST_QUEUE)
         return
     database = f"scoring_t_{uuid.uuid4().hex[:10]}"
     _pg_admin(f'CREATE DATABASE "{database}" TEMPLATE "{demo_template["database"]}"')
     (tmp_path / "evidence").symlink_to(demo_template["root"] / "evidence")
-    yield Settings(environment="test", instance_path=tmp_path, database_url=_pg_url(database))
+    yield Settings(environment="test", instance_path=tmp_path, database_url=_pg_url(database),
+                   job_queue=TEST_QUEUE)
     _pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 

@@ -43,7 +43,7 @@ def _start_worker(settings: Settings) -> subprocess.Popen | None:
         print("Redis not reachable: ZIPs of all scorecards are unavailable (single PDFs still work).")
         return None
     rq = Path(sys.executable).with_name("rq")
-    return subprocess.Popen([str(rq), "worker", "--url", settings.redis_url, "--quiet", jobs.QUEUE])
+    return subprocess.Popen([str(rq), "worker", "--url", settings.redis_url, "--quiet", settings.job_queue])
 
 
 if __name__ == "__main__":

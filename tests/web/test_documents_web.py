@@ -56,7 +56,7 @@ def test_all_scorecards_render_in_the_background_with_progress_then_download_as_
     page = client.get(job_url).get_data(as_text=True)
     assert "job-progress" in page
     queue_connection = jobs.connection(settings)
-    SimpleWorker([jobs.QUEUE], connection=queue_connection).work(burst=True)
+    SimpleWorker([settings.job_queue], connection=queue_connection).work(burst=True)
     state = client.get(job_url + "/state").get_json()
     assert state["status"] == "finished", state
     assert state["done"] == state["total"] > 0
