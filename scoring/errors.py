@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scoring.messages import Message
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -71,10 +73,23 @@ class MarksFileError(ScoringError):
         return "\n".join([head, *(str(p) for p in self.problems)])
 
 
+class InvalidInput(ScoringError):
+    """Input a person gave is refused: ``field`` names where, ``message`` says why (a message id).
+
+    Raised by operations and the core for bad input; the web answers it with 400/422 in the
+    reader's language. Any other exception is a bug and answers 500.
+    """
+
+    def __init__(self, field: str, message: Message | str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 class InvalidMark(ScoringError):
     """A mark does not fit its item (unknown level, points above the maximum ...)."""
 
-    def __init__(self, item_id: str, field: str, message: str) -> None:
+    def __init__(self, item_id: str, field: str, message: Message | str) -> None:
         super().__init__(f"item {item_id} → {field}: {message}")
         self.item_id = item_id
         self.field = field

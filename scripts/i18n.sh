@@ -29,7 +29,7 @@ DOMAIN=messages
 POT=$DIR/$DOMAIN.pot
 LOCALES=(en)           # Chinese is the source language: its msgids are the UI text
 # Keep these keywords in step with tests/web/test_i18n.py (KEYWORDS).
-KEYWORDS=(-k lazy_gettext -k lazy_ngettext:1,2)
+KEYWORDS=(-k lazy_gettext -k lazy_ngettext:1,2 -k N_)
 
 check=false
 case "${1:-}" in

@@ -5,8 +5,17 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 
-from scoring.errors import LoginLocked, NotFound, NotPermitted, PhaseClosed, RubricError, StaleEdit
+from scoring.errors import (
+    InvalidInput,
+    LoginLocked,
+    NotFound,
+    NotPermitted,
+    PhaseClosed,
+    RubricError,
+    StaleEdit,
+)
 from scoring.evidence import EvidenceRejected
+from web.i18n import translate
 
 
 def _wants_json() -> bool:
@@ -31,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(EvidenceRejected, lambda e: _page(413 if e.code == "too_large" else 400, e.reason))
     app.register_error_handler(RubricError, lambda e: _page(400, str(e)))
     app.register_error_handler(StaleEdit, _stale)
+    app.register_error_handler(InvalidInput, lambda e: _page(400, _("输入有误：%(reason)s", reason=translate(e.message))))
     # Operations raise ValueError for input they refuse (too long, wrong role ...): nothing saved.
     app.register_error_handler(ValueError, lambda e: _page(400, _("输入有误：%(reason)s", reason=str(e))))
 

@@ -7,6 +7,7 @@ from flask_babel import get_locale, gettext, lazy_gettext
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from scoring.phases import PHASES, evidence_deadline, phase_view
+from web import i18n
 
 PHASE_NAMES = {
     "prepare": lazy_gettext("准备"), "submission": lazy_gettext("材料报送"), "scoring": lazy_gettext("评分"),
@@ -16,6 +17,7 @@ ROLE_NAMES = {"admin": lazy_gettext("管理员"), "reviewer": lazy_gettext("评�
 
 
 def init_app(app: Flask) -> None:
+    i18n.init_app(app)
     # "report/..." resolves to scoring/report/templates: the page and the PDF share parts.
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"report": PackageLoader("scoring.report")})])
     app.jinja_env.globals.update(phase_name=lambda p: gettext(str(PHASE_NAMES.get(p, p))),

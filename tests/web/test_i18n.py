@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "web" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
 # What scripts/i18n.sh passes to `pybabel extract -k`, on top of Babel's default keywords.
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2), "N_": None}
 # Chinese characters and full-width punctuation.
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 # printf-style conversions as Python's % operator reads them, "%%" included. Flask-Babel
