@@ -98,7 +98,7 @@ def build_district(settings: Settings, towns: int) -> int:
                                      "quote": cited.text[:120]}
         operations.save_mark(session, actor, assessment_id=assessment.id, town_id=ids[mark.town],
                              item_id=mark.item, reviewer_id=reviewers[mark.reviewer].id, inputs=inputs,
-                             complete=True, expected_version=0)
+                             expected_version=0)
     for phase in ("review", "released"):
         operations.set_phase(session, actor, assessment.id, phase, reason="基准数据")
     session.close()

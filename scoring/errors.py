@@ -94,6 +94,7 @@ class InvalidMark(ScoringError):
         self.item_id = item_id
         self.field = field
         self.message = message
+        self.refused = False  # True: input that may not even be kept as a draft (see marks.read_mark)
 
 
 class StaleEdit(ScoringError):

@@ -1,123 +1,101 @@
-"""A reviewer's mark (评分) of one item for one town, and the table of many marks.
+"""A reviewer's mark (评分) of one item for one town, its validation, and the table of many marks.
 
-A ``Mark`` is what a reviewer records: deductions (rule, count, reason, cited passage),
-a level, met or not, an achieved ratio, or points with a reason; for a bonus item the
-recognitions claimed, for a veto item whether it is triggered. ``validate_mark`` checks
-that the inputs fit the item's method. Turning marks into points happens in
-``scoring.results`` on a ``MarkTable``, so one computation serves every caller.
+A ``Mark`` is what a reviewer records: the inputs of the item's scoring method (each
+method's module in ``scoring.methods`` declares them: deductions, a level, met or not, a
+ratio, points), a comment and citations; for a bonus item the recognitions claimed, for a
+veto item whether it is triggered. ``validate_mark`` is the one check every path goes
+through (autosave, CSV, XLSX, demo, appeals): a mark stored as complete always passes it.
+Turning marks into points happens on a ``MarkTable`` (``scoring.method_points``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Annotated
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, ValidationError, create_model
 
 from scoring.errors import InvalidMark
-from scoring.points import to_cents
-from scoring.rubric import (
-    BinaryMethod,
-    DeductMethod,
-    JudgementMethod,
-    LevelsMethod,
-    Points,
-    RatioMethod,
-    Rubric,
-)
+from scoring.messages import N_
+from scoring.methods import frame_columns, input_owner, mark_inputs, method_of
+from scoring.methods.deduct import Deduction
+from scoring.rubric import Rubric
+from scoring.validation_messages import pydantic_message
+from scoring.values import MAX_COMMENT_CHARS, MAX_ROWS, Citation, Model
 
-Fraction = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
-RATIO_SCALE = 10_000  # ratios are held as integer basis points: exact arithmetic
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Citation(Model):
-    """A passage of a town's evidence that a finding rests on."""
-
-    evidence_id: str = Field(min_length=1, max_length=64)
-    passage_id: str = Field(min_length=1, max_length=64)
-    quote: str = Field("", max_length=1000)
-
-
-class Deduction(Model):
-    rule: str = Field(min_length=1, max_length=40)
-    count: int = Field(1, ge=1, le=1000)
-    reason: str = Field("", max_length=4000)
-    citation: Citation | None = None
+__all__ = ["BonusClaim", "Citation", "Deduction", "Mark", "MarkTable", "mark_table", "validate_mark"]
 
 
 class BonusClaim(Model):
     """One recognition of a matter at a level (e.g. 普法创新做法, 市)."""
 
-    matter: str = Field(min_length=1, max_length=200)
-    level: str = Field(min_length=1, max_length=40)
+    matter: Annotated[str, Field(min_length=1, max_length=200)]
+    level: Annotated[str, Field(min_length=1, max_length=40)]
 
 
-class Mark(Model):
-    """One reviewer's judgement of one item for one town."""
+class MarkBase(Model):
+    """The fields every mark has; each scoring method adds its own inputs (see ``Mark``)."""
 
-    town: str = Field(min_length=1, max_length=100)
-    item: str = Field(min_length=1, max_length=40)
-    reviewer: str = Field(min_length=1, max_length=100)
-    deductions: list[Deduction] = Field(default_factory=list)
-    level: str | None = None
-    met: bool | None = None
-    ratio: Fraction | None = None
-    points: Points | None = None
+    town: Annotated[str, Field(min_length=1, max_length=100)]
+    item: Annotated[str, Field(min_length=1, max_length=40)]
+    reviewer: Annotated[str, Field(min_length=1, max_length=100)]
     triggered: bool | None = None
-    claims: list[BonusClaim] = Field(default_factory=list)
+    claims: list[BonusClaim] = Field(default_factory=list, max_length=MAX_ROWS)
     not_applicable: bool = False
-    comment: str = Field("", max_length=20000)
-    citations: list[Citation] = Field(default_factory=list)
+    comment: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] = ""
+    citations: list[Citation] = Field(default_factory=list, max_length=MAX_ROWS)
 
 
-def validate_mark(rubric: Rubric, mark: Mark) -> None:
-    """Raise InvalidMark unless the mark's inputs fit its item's scoring method."""
+# One reviewer's judgement of one item for one town: the common fields and every method's inputs.
+Mark = create_model("Mark", __base__=MarkBase, __module__=__name__, **mark_inputs())  # type: ignore[call-overload]
+Mark.__doc__ = "One reviewer's judgement of one item for one town."
+
+
+def _given(mark: MarkBase, field: str) -> bool:
+    value = getattr(mark, field)
+    return bool(value) if isinstance(value, list) else value is not None
+
+
+def validate_mark(rubric: Rubric, mark: MarkBase) -> None:
+    """Raise InvalidMark unless the mark's inputs fit its item; inputs of another method are refused."""
     kind = rubric.kind_of(mark.item)
     if kind is None:
-        raise InvalidMark(mark.item, "item", "no such item in this rubric")
+        raise InvalidMark(mark.item, "item", N_("本考核细则没有项目 %(item)s", item=mark.item))
+    owners = input_owner()
     if kind == "veto":
-        _require(mark, mark.triggered is not None, "triggered", "say whether the veto applies")
+        _refuse_foreign(mark, [*owners, "claims"])
+        _require(mark, mark.triggered is not None, "triggered", N_("请说明是否存在该情形"))
         _require(mark, not mark.triggered or bool(mark.comment.strip()), "comment",
-                 "a triggered veto needs a reason")
+                 N_("触发一票否决须写明理由"))
         return
     if kind == "bonus":
-        levels = {lv.name for lv in rubric.bonus_item(mark.item).levels}
+        _refuse_foreign(mark, [*owners, "triggered"])
+        levels = {level.name for level in rubric.bonus_item(mark.item).levels}
         for claim in mark.claims:
-            _require(mark, claim.level in levels, "claims", f"unknown level {claim.level!r}")
+            _require(mark, claim.level in levels, "claims", N_("没有加分级别 %(level)s", level=claim.level))
         return
     item = rubric.item(mark.item)
+    _refuse_foreign(mark, [f for f, owner in owners.items() if owner != item.method.kind] + ["claims", "triggered"])
     if mark.not_applicable:
-        _require(mark, item.not_applicable != "not_allowed", "not_applicable",
-                 "this item cannot be marked not applicable")
-        _require(mark, bool(mark.comment.strip()), "comment", "say why the item does not apply")
+        _require(mark, item.not_applicable != "not_allowed", "not_applicable", N_("本项不能标记为不适用"))
+        _require(mark, bool(mark.comment.strip()), "comment", N_("请说明本项不适用的理由"))
         return
-    method = item.method
-    if isinstance(method, DeductMethod):
-        rules = {r.id for r in method.rules}
-        for deduction in mark.deductions:
-            _require(mark, deduction.rule in rules, "deductions", f"unknown rule {deduction.rule!r}")
-    elif isinstance(method, LevelsMethod):
-        _require(mark, mark.level in {lv.name for lv in method.levels}, "level",
-                 f"choose one of {', '.join(lv.name for lv in method.levels)}")
-    elif isinstance(method, BinaryMethod):
-        _require(mark, mark.met is not None, "met", "say whether the requirement is met")
-    elif isinstance(method, RatioMethod):
-        _require(mark, mark.ratio is not None, "ratio", "give the achieved ratio between 0 and 1")
-    elif isinstance(method, JudgementMethod):
-        _require(mark, mark.points is not None, "points", "give points")
-        _require(mark, mark.points is None or mark.points <= item.max_points, "points",
-                 f"at most {item.max_points} points")
-        _require(mark, bool(mark.comment.strip()), "comment", "a judgement needs a reason")
+    method_of(item).validate(item, mark)
 
 
-def _require(mark: Mark, condition: bool, field: str, message: str) -> None:
+def _refuse_foreign(mark: MarkBase, fields: list[str]) -> None:
+    """Inputs another kind of item reads are refused outright: never silently ignored."""
+    for field in fields:
+        if _given(mark, field):
+            problem = InvalidMark(mark.item, field, N_("本项的评分方式不使用“%(field)s”",
+                                                       field=FIELD_NAMES.get(field, field)))
+            problem.refused = True
+            raise problem
+
+
+def _require(mark: MarkBase, condition: bool, field: str, message) -> None:
     if not condition:
         raise InvalidMark(mark.item, field, message)
 
@@ -126,9 +104,9 @@ def _require(mark: Mark, condition: bool, field: str, message: str) -> None:
 class MarkTable:
     """Many marks as three frames, the shape the results pipeline computes on.
 
-    ``marks``: one row per mark, index ``mark_id``; columns town, item, reviewer,
-    level (str or None), met (1.0/0.0/NaN), ratio_bp (basis points or NaN), points
-    (cents or NaN), triggered (bool), not_applicable (bool).
+    ``marks``: one row per mark, index ``mark_id``; columns town, item, reviewer, triggered
+    (bool), not_applicable (bool) and each method's own (``FRAME`` in its module: level,
+    met 1.0/0.0/NaN, ratio_bp in basis points, points in cents).
     ``deductions``: mark_id, rule, count.  ``claims``: mark_id, matter, level.
     """
 
@@ -141,21 +119,16 @@ class MarkTable:
         return sorted(pd.unique(self.marks["town"].astype(str)))
 
 
-MARK_COLUMNS = ["town", "item", "reviewer", "level", "met", "ratio_bp", "points", "triggered",
-                "not_applicable"]
+METHOD_COLUMNS = frame_columns()
+MARK_COLUMNS = ["town", "item", "reviewer", "triggered", "not_applicable", *METHOD_COLUMNS]
 
 
-def mark_table(marks: Iterable[Mark]) -> MarkTable:
+def mark_table(marks: Iterable[MarkBase]) -> MarkTable:
     """Return the table of these marks (for the web and the CLI; benchmarks build frames)."""
     rows, deductions, claims = [], [], []
     for mark_id, mark in enumerate(marks):
-        rows.append((
-            mark.town, mark.item, mark.reviewer, mark.level,
-            float("nan") if mark.met is None else float(mark.met),
-            float("nan") if mark.ratio is None else float(int(mark.ratio * RATIO_SCALE)),
-            float("nan") if mark.points is None else float(to_cents(mark.points)),
-            bool(mark.triggered), mark.not_applicable,
-        ))
+        rows.append((mark.town, mark.item, mark.reviewer, bool(mark.triggered), mark.not_applicable,
+                     *(column(mark) for column in METHOD_COLUMNS.values())))
         deductions += [(mark_id, d.rule, d.count) for d in mark.deductions]
         claims += [(mark_id, c.matter, c.level) for c in mark.claims]
     return MarkTable(
@@ -163,3 +136,41 @@ def mark_table(marks: Iterable[Mark]) -> MarkTable:
         deductions=pd.DataFrame(deductions, columns=["mark_id", "rule", "count"]),
         claims=pd.DataFrame(claims, columns=["mark_id", "matter", "level"]),
     )
+
+
+
+# The names of a mark's inputs as a reviewer sees them on the form.
+FIELD_NAMES = {
+    "deductions": N_("扣分"), "count": N_("次数"), "reason": N_("扣分理由"), "rule": N_("扣分规则"),
+    "citation": N_("引用段落"), "citations": N_("引用段落"), "level": N_("档次"), "met": N_("是否达到要求"),
+    "ratio": N_("完成率"), "points": N_("得分"), "comment": N_("评分理由/备注"), "claims": N_("加分事项"),
+    "matter": N_("事项"), "triggered": N_("是否触发"), "not_applicable": N_("不适用"), "quote": N_("引用内容"),
+}
+# Problems that no amount of further typing fixes: refused outright, never kept as a draft.
+REFUSED = {"string_too_long", "too_long", "extra_forbidden", "dict_type", "list_type", "model_type",
+           "model_attributes_type"}
+
+
+def read_mark(rubric: Rubric, *, town: str, item: str, reviewer: str, inputs: dict) -> Mark:
+    """Return the valid Mark these inputs make, or raise InvalidMark saying what is wrong.
+
+    ``InvalidMark.refused`` is set for input that must not even be kept as a draft
+    (too long, too many rows, fields that do not exist); other problems (a count not yet
+    given, no level chosen) leave a draft that does not count.
+    """
+    try:
+        mark = Mark.model_validate({**inputs, "town": town, "item": item, "reviewer": reviewer})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(step) for step in error["loc"] if not isinstance(step, int)]
+        field = loc[0] if loc else "inputs"
+        if field == "ratio" and error["type"] not in REFUSED:
+            message = N_("完成率须在 0–100%% 之间，最多两位小数")
+        else:
+            label = FIELD_NAMES.get(loc[-1] if loc else "", loc[-1] if loc else "")
+            message = N_("%(field)s：%(problem)s", field=label, problem=pydantic_message(error))
+        problem = InvalidMark(item, field, message)
+        problem.refused = error["type"] in REFUSED
+        raise problem from None
+    validate_mark(rubric, mark)
+    return mark

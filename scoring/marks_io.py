@@ -23,24 +23,27 @@ comment          理由         reason or comment
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from pathlib import Path
 
 import pandas as pd
 from pydantic import ValidationError
 
 from scoring.errors import CellProblem, InvalidMark, MarksFileError
-from scoring.marks import BonusClaim, Deduction, Mark, MarkTable, mark_table, validate_mark
+from scoring.marks import BonusClaim, Mark, MarkTable, mark_table, validate_mark
+from scoring.messages import N_
+from scoring.methods import file_columns
 from scoring.rubric import Rubric
+from scoring.validation_messages import pydantic_message
 
+METHOD_COLUMNS = file_columns()  # each scoring method's own columns (scoring.methods.<kind>.COLUMNS)
 COLUMNS = {
-    "town": "单位", "item": "项目", "reviewer": "评分人", "deductions": "扣分", "level": "档次",
-    "met": "达标", "ratio": "完成率", "points": "得分", "triggered": "否决", "claims": "加分事项",
-    "not_applicable": "不适用", "comment": "理由",
+    "town": "单位", "item": "项目", "reviewer": "评分人", **{c.name: c.chinese for c in METHOD_COLUMNS},
+    "triggered": "否决", "claims": "加分事项", "not_applicable": "不适用", "comment": "理由",
 }
 _ALIASES = {**{v: k for k, v in COLUMNS.items()}, **{k: k for k in COLUMNS}}
-_TRUE = {"1", "true", "yes", "y", "是", "√", "达标", "否决"}
-_FALSE = {"0", "false", "no", "n", "否", "×", "不达标", ""}
+_TRUE = {"1", "true", "yes", "y", "是", "√", "否决"}
+_FALSE = {"0", "false", "no", "n", "否", "×", ""}
 _PAIR_SPLIT = re.compile(r"[;；\n]")
 
 
@@ -79,35 +82,35 @@ def _read_sheets(path: Path) -> dict[str, pd.DataFrame]:
 
 
 def _parse_row(rubric: Rubric, sheet: str, row_number: int, row: dict) -> tuple[Mark | None, list[CellProblem]]:
+    """One row -> a validated Mark, or the row's problems (each method reads its own columns)."""
     problems: list[CellProblem] = []
 
     def cell(column: str) -> str:
         return str(row.get(column, "") or "").strip()
 
-    def bad(column: str, message: str) -> None:
-        problems.append(CellProblem(sheet, row_number, COLUMNS.get(column, column) + f" ({column})"
-                                    if column in COLUMNS else column, message))
+    def bad(column: str, message) -> None:
+        problems.append(CellProblem(sheet, row_number, _header(column), str(message)))
 
     values: dict = {"town": cell("town"), "item": cell("item"), "reviewer": cell("reviewer"),
                     "comment": cell("comment")}
-    for column in ("met", "triggered", "not_applicable"):
+    for column in ("triggered", "not_applicable"):
         text = cell(column).lower()
         if text in _TRUE:
             values[column] = True
         elif text not in _FALSE:
-            bad(column, f"{cell(column)!r} is not 是/否")
+            bad(column, N_("“%(value)s”不是“是/否”", value=cell(column)))
         elif text and column != "not_applicable":
             values[column] = False
-    if cell("level"):
-        values["level"] = cell("level")
-    for column, parser in (("ratio", _ratio), ("points", _decimal)):
-        if cell(column):
-            try:
-                values[column] = parser(cell(column))
-            except (InvalidOperation, ValueError):
-                bad(column, f"{cell(column)!r} is not a number")
-    values["deductions"] = _pairs(cell("deductions"), "deductions", bad,
-                                  lambda a, b: Deduction(rule=a, count=int(b or 1)))
+    for column in METHOD_COLUMNS:
+        if not cell(column.name):
+            continue
+        try:
+            value = column.read(cell(column.name))
+        except (InvalidOperation, ValueError):
+            bad(column.name, N_("无法读取“%(value)s”", value=cell(column.name)))
+            continue
+        if value is not None:
+            values[column.name] = value
     values["claims"] = _pairs(cell("claims"), "claims", bad, lambda a, b: BonusClaim(matter=a, level=b))
     if problems:
         return None, problems
@@ -116,12 +119,16 @@ def _parse_row(rubric: Rubric, sheet: str, row_number: int, row: dict) -> tuple[
         validate_mark(rubric, mark)
     except ValidationError as exc:
         for error in exc.errors():
-            bad(str(error["loc"][0]), error["msg"])
+            bad(str(error["loc"][0]), pydantic_message(error))
         return None, problems
     except InvalidMark as exc:
         bad(exc.field if exc.field in COLUMNS else "item", exc.message)
         return None, problems
     return mark, problems
+
+
+def _header(column: str) -> str:
+    return f"{COLUMNS[column]} ({column})" if column in COLUMNS else column
 
 
 def _pairs(text: str, column: str, bad, build) -> list:
@@ -131,18 +138,8 @@ def _pairs(text: str, column: str, bad, build) -> list:
         try:
             out.append(build(head.strip(), tail.strip()))
         except (ValueError, ValidationError):
-            bad(column, f"cannot read {part!r}")
+            bad(column, N_("无法读取“%(value)s”", value=part))
     return out
-
-
-def _decimal(text: str) -> Decimal:
-    return Decimal(text)
-
-
-def _ratio(text: str) -> Decimal:
-    if text.endswith("%"):
-        return (Decimal(text[:-1]) / 100).quantize(Decimal("0.0001"))
-    return Decimal(text)
 
 
 def write_marks(marks: list[Mark], path: str | Path) -> Path:
@@ -152,11 +149,7 @@ def write_marks(marks: list[Mark], path: str | Path) -> Path:
     for mark in marks:
         rows.append({
             "town": mark.town, "item": mark.item, "reviewer": mark.reviewer,
-            "deductions": "; ".join(f"{d.rule}:{d.count}" for d in mark.deductions),
-            "level": mark.level or "",
-            "met": "" if mark.met is None else ("是" if mark.met else "否"),
-            "ratio": "" if mark.ratio is None else f"{mark.ratio.normalize():f}",
-            "points": "" if mark.points is None else f"{mark.points.normalize():f}",
+            **{column.name: column.write(getattr(mark, column.name)) for column in METHOD_COLUMNS},
             "triggered": "" if mark.triggered is None else ("是" if mark.triggered else "否"),
             "claims": "; ".join(f"{c.matter}:{c.level}" for c in mark.claims),
             "not_applicable": "是" if mark.not_applicable else "",

@@ -9,7 +9,7 @@ reader's language with ``web.i18n.translate``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +21,15 @@ class Message:
     id: str
     params: Mapping[str, Any] = field(default_factory=dict)
 
-    def format(self, template: str) -> str:
-        """Fill ``template`` (the id, or its translation) with the parameters."""
+    def __hash__(self) -> int:
+        return hash((self.id, tuple(sorted((k, str(v)) for k, v in self.params.items()))))
+
+    def format(self, template: str, render: Callable[[Message], str] = str) -> str:
+        """Fill ``template`` (the id, or its translation) with the parameters; a parameter that
+        is itself a Message is rendered by ``render`` (the shell's translation)."""
         if not self.params:
             return template
-        return template % {k: str(v) for k, v in self.params.items()}
+        return template % {k: render(v) if isinstance(v, Message) else str(v) for k, v in self.params.items()}
 
     def __str__(self) -> str:
         return self.format(self.id)

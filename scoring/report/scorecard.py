@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from scoring.marks import Mark
+from scoring.methods import method_of
 from scoring.outcome import Outcome
 from scoring.points import format_points, to_cents
-from scoring.rubric import DeductMethod, LevelsMethod, Rubric
+from scoring.rubric import Rubric
 
 
 @dataclass(frozen=True)
@@ -174,36 +175,15 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
 
 
 def _findings(rubric: Rubric, item_id: str, mark: Mark, context: MarkContext) -> list[Finding]:
+    """What the item's method says of a mark that lost points, with department and citation."""
     department = context.departments.get(mark.reviewer, "")
     item = rubric.item(item_id)
-    out = []
-    if isinstance(item.method, DeductMethod):
-        rules = {r.id: r for r in item.method.rules}
-        for deduction in mark.deductions:
-            rule = rules[deduction.rule]
-            text = rule.reason + (f"（{deduction.count}次）" if deduction.count > 1 else "")
-            if deduction.reason:
-                text += f"：{deduction.reason}"
-            out.append(Finding(text=text, department=department,
-                               points_lost=format_points(min(to_cents(rule.amount) * deduction.count,
-                                                             to_cents(rule.cap) if rule.cap else 10**9)),
-                               citation=_cite(deduction.citation, context)))
-    elif isinstance(item.method, LevelsMethod) and mark.level:
-        out.append(Finding(text=f"评定档次：{mark.level}" + (f"：{mark.comment}" if mark.comment else ""),
-                           department=department, citation=_first_citation(mark, context)))
-    elif mark.ratio is not None:
-        out.append(Finding(text=f"完成率 {mark.ratio * 100:.0f}%" + (f"：{mark.comment}" if mark.comment else ""),
-                           department=department, citation=_first_citation(mark, context)))
-    elif mark.met is False:
-        out.append(Finding(text="未达到要求" + (f"：{mark.comment}" if mark.comment else ""),
-                           department=department, citation=_first_citation(mark, context)))
-    elif mark.comment:
-        out.append(Finding(text=mark.comment, department=department, citation=_first_citation(mark, context)))
-    return out
-
-
-def _first_citation(mark: Mark, context: MarkContext) -> CitedPassage | None:
-    return _cite(mark.citations[0], context) if mark.citations else None
+    if mark.not_applicable:
+        return []
+    return [Finding(text=e.text, department=department,
+                    points_lost=format_points(e.points_lost) if e.points_lost is not None else "",
+                    citation=_cite(e.citation, context))
+            for e in method_of(item).explain(item, mark)]
 
 
 def _cite(citation, context: MarkContext) -> CitedPassage | None:

@@ -13,7 +13,6 @@ from scoring.rubric.model import (
     Category,
     DeductionRule,
     DeductMethod,
-    Fraction,
     GradeBand,
     Group,
     Identifier,
@@ -31,6 +30,7 @@ from scoring.rubric.model import (
     TieBreak,
     VetoItem,
 )
+from scoring.values import Fraction
 
 __all__ = [
     "Aggregation", "BinaryMethod", "BonusItem", "BonusLevel", "BonusSection", "Category", "DeductionRule",

@@ -10,13 +10,12 @@ from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 
+from scoring.methods import method_of
 from scoring.rubric.model import (
     BonusSection,
     Category,
-    DeductMethod,
     GradeBand,
     Item,
-    LevelsMethod,
     Rubric,
     VetoItem,
 )
@@ -69,38 +68,8 @@ def check_category(category: Category, loc: Loc) -> list[Found]:
 
 
 def check_item(item: Item, loc: Loc) -> list[Found]:
-    """Return problems of one item's scoring method against its maximum."""
-    found: list[Found] = []
-    method = item.method
-    mloc = (*loc, "method")
-    if isinstance(method, DeductMethod):
-        for r_index, rule in enumerate(method.rules):
-            rloc = (*mloc, "rules", r_index)
-            if rule.amount > item.max_points:
-                found.append(
-                    ((*rloc, "amount"),
-                     f"deduction of {_fmt(rule.amount)} is larger than the item's {_fmt(item.max_points)} points")
-                )
-            if rule.cap is not None and rule.cap > item.max_points:
-                found.append(
-                    ((*rloc, "cap"), f"cap {_fmt(rule.cap)} is larger than the item's {_fmt(item.max_points)} points")
-                )
-            if rule.cap is not None and rule.cap < rule.amount:
-                found.append(((*rloc, "cap"), f"cap {_fmt(rule.cap)} is smaller than one deduction of {_fmt(rule.amount)}"))
-        if method.cap is not None and method.cap > item.max_points:
-            found.append(
-                ((*mloc, "cap"), f"cap {_fmt(method.cap)} is larger than the item's {_fmt(item.max_points)} points")
-            )
-        found += _duplicates([r.id for r in method.rules], (*mloc, "rules"), "rule id")
-    elif isinstance(method, LevelsMethod):
-        for l_index, level in enumerate(method.levels):
-            if level.points > item.max_points:
-                found.append(
-                    ((*mloc, "levels", l_index, "points"),
-                     f"level {level.name} gives {_fmt(level.points)}, above the item's {_fmt(item.max_points)} points")
-                )
-        found += _duplicates([lv.name for lv in method.levels], (*mloc, "levels"), "level name")
-    return found
+    """Return problems of one item's scoring method against its maximum (the method's own checks)."""
+    return list(method_of(item).check(item, loc))
 
 
 def _max_sum(items: list[Item]) -> Decimal:

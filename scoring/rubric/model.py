@@ -10,82 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from scoring.methods import METHODS, deduct, levels
 from scoring.points import to_cents
+from scoring.values import Identifier, Model, Points, Text
 
-# Points are decimals with at most two places (0.5, 0.25, 1.2): exact in cents.
-Points = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2)]
-Fraction = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
-Identifier = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# ---- scoring methods: how one reviewer's mark becomes points ---------------------------
-
-
-class DeductionRule(Model):
-    """One reason for losing points, e.g. 每少一次扣0.3分，累计扣分不超过1.2分."""
-
-    id: Identifier
-    reason: Text
-    amount: Points = Field(gt=0, description="points deducted per occurrence")
-    cap: Points | None = Field(None, description="most this rule may deduct in total")
-
-
-class DeductMethod(Model):
-    """Full marks minus deductions per occurrence; never below zero."""
-
-    kind: Literal["deduct"]
-    rules: list[DeductionRule] = Field(min_length=1)
-    cap: Points | None = Field(None, description="most the item may lose in total")
-
-
-class Level(Model):
-    name: Annotated[str, Field(min_length=1, max_length=40)]
-    points: Points
-    description: str = ""
-
-
-class LevelsMethod(Model):
-    """Named levels (好/较好/一般/差), each worth fixed points."""
-
-    kind: Literal["levels"]
-    levels: list[Level] = Field(min_length=2)
-
-
-class BinaryMethod(Model):
-    """Met or not: full marks or zero."""
-
-    kind: Literal["binary"]
-
-
-class RatioMethod(Model):
-    """Points times an achieved fraction (e.g. a completion rate).
-
-    ``full_at`` lets a rubric say that 95 % already counts as complete.
-    """
-
-    kind: Literal["ratio"]
-    full_at: Fraction = Field(Decimal(1), gt=0)
-
-
-class JudgementMethod(Model):
-    """The reviewer gives points between 0 and the maximum, with a required reason."""
-
-    kind: Literal["judgement"]
-
-
+# Each scoring method's rubric model lives in its module (scoring.methods.<kind>).
 ScoringMethod = Annotated[
-    DeductMethod | LevelsMethod | BinaryMethod | RatioMethod | JudgementMethod,
+    Union[tuple(method.Method for method in METHODS.values())],  # type: ignore[valid-type]  # noqa: UP007
     Field(discriminator="kind"),
 ]
+# The method models by their domain names (for code that builds rubrics).
+DeductionRule, DeductMethod = deduct.DeductionRule, deduct.Method
+Level, LevelsMethod = levels.Level, levels.Method
+BinaryMethod, RatioMethod, JudgementMethod = (METHODS[k].Method for k in ("binary", "ratio", "judgement"))
 
 NotApplicablePolicy = Literal["not_allowed", "full_marks", "rescale_category"]
 

@@ -3,27 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from scoring import phases
 from scoring.errors import InvalidMark, NotFound, NotPermitted
-from scoring.marks import Mark, mark_table, validate_mark
+from scoring.marks import Mark, mark_table, read_mark
+from scoring.messages import N_, Message
 from scoring.method_points import mark_points
 from scoring.outcome import compute_outcome
 from scoring.points import format_points
 from scoring.rubric import Rubric
-from scoring.services.outcomes import assessment_outcome  # noqa: F401
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
+
+NOT_APPLICABLE = N_("不适用")
 
 
 @dataclass(frozen=True)
 class SavedMark:
     version: int
-    complete: bool
-    problem: str  # why a draft is not yet a complete mark ("" when complete)
-    item_points: str  # this reviewer's points for the item, "" for a draft
+    complete: bool  # a complete mark counts (the one just saved, or the last one before a draft)
+    draft: bool  # the inputs just saved are a draft that does not count yet
+    problem: Message | str  # why those inputs are not (yet) a valid mark ("" when they are)
+    problem_field: str
+    item_points: Message | str  # this reviewer's points for the item from the mark that counts
     town_total: str  # the town's running total over every complete mark
 
 
@@ -32,7 +37,8 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     """Save a reviewer's mark (or draft) after checking the assignment; return the new state.
 
     Inputs that do not yet form a valid mark are kept as a draft (nothing typed is lost)
-    and do not count; a stale edit raises StaleEdit with the current value.
+    and do not count; over a complete mark, that mark keeps counting. A stale edit raises
+    StaleEdit with the current value; input that cannot be kept raises InvalidMark.
     """
     if item_id not in queries.assigned_items(session, assessment_id, reviewer_id, town_id):
         raise NotPermitted("item not assigned to this reviewer for this town")
@@ -41,16 +47,25 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
         raise NotFound("town not in this assessment")
     rubric = queries.assessment_rubric(session, assessment_id)
     inputs = _resolve_citations(session, assessment_id, town_id, item_id, inputs)
-    mark, problem = _parse_mark(rubric, towns[town_id], item_id, actor.name, inputs)
-    row = operations.save_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
-                               reviewer_id=reviewer_id, inputs=inputs, complete=mark is not None,
-                               expected_version=expected_version)
-    item_points = ""
-    if mark is not None and rubric.kind_of(item_id) == "item":
-        points = mark_points(rubric, mark_table([mark]))["points"].iloc[0]
-        item_points = format_points(int(points)) if points == points else "不适用"
+    saved = operations.save_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
+                                 reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version)
+    item_points: Message | str = ""
+    if saved.complete and rubric.kind_of(item_id) == "item":
+        mark = read_mark(rubric, town=towns[town_id], item=item_id, reviewer=actor.name, inputs=saved.inputs)
+        item_points = _points_text(rubric, [mark]).get(item_id, "")
     total = town_running_total(session, assessment_id, town_id) if running_total else ""
-    return SavedMark(row.version, row.complete, problem, item_points, total)
+    problem = saved.problem
+    return SavedMark(saved.version, saved.complete, problem is not None, problem.message if problem else "",
+                     problem.field if problem else "", item_points, total)
+
+
+def _points_text(rubric: Rubric, marks: list[Mark]) -> dict[str, Message | str]:
+    """Item id -> the points these marks give, as shown beside the item (不适用 when it does not apply)."""
+    if not marks:
+        return {}
+    frame = mark_points(rubric, mark_table(marks))
+    return {row.item: format_points(int(row.points)) if row.points == row.points else NOT_APPLICABLE
+            for row in frame.itertuples()}
 
 
 def town_running_total(session: Session, assessment_id: int, town_id: int) -> str:
@@ -75,23 +90,11 @@ def _resolve_citations(session: Session, assessment_id: int, town_id: int, item_
         if citation:
             key = (str(citation.get("evidence_id")), str(citation.get("passage_id")))
             if key not in texts:
-                raise InvalidMark(item_id, "citation", "the cited passage is not in this town's evidence")
+                raise InvalidMark(item_id, "citation", N_("所引用的段落不在本单位的佐证材料中"))
             deduction = {**deduction, "citation": {"evidence_id": key[0], "passage_id": key[1],
                                                    "quote": texts[key][:200]}}
         resolved.append(deduction)
     return {**inputs, "deductions": resolved}
-
-
-def _parse_mark(rubric: Rubric, town: str, item_id: str, reviewer: str, inputs: dict) -> tuple[Mark | None, str]:
-    try:
-        mark = Mark.model_validate({**inputs, "town": town, "item": item_id, "reviewer": reviewer})
-        validate_mark(rubric, mark)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        return None, f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
-    except InvalidMark as exc:
-        return None, exc.message
-    return mark, ""
 
 
 @dataclass(frozen=True)
@@ -118,18 +121,30 @@ def reviewer_progress(session: Session, reviewer_id: int) -> list[Progress]:
 
 
 @dataclass(frozen=True)
+class ItemState:
+    """One of the reviewer's items on the sheet: what the form shows and what counts."""
+
+    inputs: dict  # what the form shows: the draft when there is one, else the counting inputs
+    version: int
+    updated_at: datetime | None
+    status: str  # "untouched", "draft" (does not count), "scored", "scored_with_draft"
+    problem: Message | str  # why the shown inputs are not a valid mark ("" when they are)
+    points: Message | str  # the points of the counting mark ("" when none counts)
+
+
+@dataclass(frozen=True)
 class ScoringSheet:
     """What a reviewer's scoring page shows for one town."""
 
     assessment_id: int
     assessment: str
     phase: str
+    editable: bool  # marks can be changed in this phase (scoring.phases)
     town_id: int
     town: str
     rubric: Rubric
     items: list  # (category, item, kind) the reviewer scores, in rubric order
-    marks: dict  # item id -> queries.MarkState
-    item_points: dict  # item id -> this reviewer's points ("" for drafts)
+    states: dict[str, ItemState]  # item id -> its state
     town_total: str
     evidence: list  # (EvidenceFile, [PassageRow])
 
@@ -145,19 +160,37 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     items = [(category, item, "item") for category, item in rubric.all_items() if item.id in assigned]
     items += [(None, b, "bonus") for b in (rubric.bonus.items if rubric.bonus else []) if b.id in assigned]
     items += [(None, v, "veto") for v in rubric.vetoes if v.id in assigned]
-    marks = queries.reviewer_marks(session, assessment_id, town_id, reviewer_id)
     reviewer = queries.user(session, reviewer_id)
-    complete = [Mark.model_validate({**m.inputs, "town": towns[town_id], "item": i, "reviewer": reviewer.username})
-                for i, m in marks.items() if m.complete and rubric.kind_of(i) == "item"]
-    points = {}
-    if complete:
-        frame = mark_points(rubric, mark_table(complete))
-        points = {row.item: (format_points(int(row.points)) if row.points == row.points else "不适用")
-                  for row in frame.itertuples()}
+    stored = queries.reviewer_marks(session, assessment_id, town_id, reviewer_id)
+    states = {}
+    for _, item, _ in items:
+        mark = stored.get(item.id)
+        states[item.id] = _item_state(rubric, towns[town_id], item.id, reviewer.username, mark)
     files = queries.evidence_files(session, assessment_id, town_id)
     by_file: dict[int, list] = {f.id: [] for f in files}
     for passage in queries.passages(session, list(by_file)):
         by_file[passage.evidence_id].append(passage)
-    return ScoringSheet(assessment_id, assessment.name, assessment.phase, town_id, towns[town_id], rubric, items,
-                        marks, points, town_running_total(session, assessment_id, town_id),
-                        [(f, by_file[f.id]) for f in files])
+    return ScoringSheet(assessment_id, assessment.name, assessment.phase, phases.allowed(assessment.phase, "score"),
+                        town_id, towns[town_id], rubric, items, states,
+                        town_running_total(session, assessment_id, town_id), [(f, by_file[f.id]) for f in files])
+
+
+def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored) -> ItemState:
+    """The state of one item: a stored mark is read again, so nothing stored can break the page."""
+    if stored is None:
+        return ItemState({}, 0, None, "untouched", "", "")
+    counting, problem = None, ""
+    if stored.complete:
+        try:
+            counting = read_mark(rubric, town=town, item=item_id, reviewer=reviewer, inputs=stored.inputs)
+        except InvalidMark as exc:
+            problem = exc.message
+    shown = stored.draft if stored.draft is not None else stored.inputs
+    if counting is None or stored.draft is not None:
+        try:
+            read_mark(rubric, town=town, item=item_id, reviewer=reviewer, inputs=shown)
+        except InvalidMark as exc:
+            problem = exc.message
+    points = _points_text(rubric, [counting]).get(item_id, "") if counting is not None else ""
+    status = ("scored_with_draft" if stored.draft is not None else "scored") if counting is not None else "draft"
+    return ItemState(shown, stored.version, stored.updated_at, status, problem, points)

@@ -143,9 +143,11 @@ class PassageRow(Base):
 class MarkRow(Base):
     """One reviewer's mark of one item for one town, under a rubric version.
 
-    ``inputs`` holds the method's inputs as typed (deductions, level, comment ...);
-    ``complete`` says whether they form a valid mark. Drafts are kept so nothing typed is
-    lost, but only complete marks count in results.
+    ``inputs`` holds the method's inputs (deductions, level, comment ...); ``complete`` says
+    whether they form a valid mark, and only complete marks count in results. Nothing typed
+    is lost: inputs that do not (yet) form a valid mark are kept as a draft, in ``inputs``
+    while the mark was never complete, else in ``draft`` beside the last complete inputs,
+    which keep counting until a valid edit replaces them.
     """
 
     __tablename__ = "marks"
@@ -158,6 +160,7 @@ class MarkRow(Base):
     rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    draft: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

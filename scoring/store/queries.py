@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from scoring.errors import NotFound
-from scoring.marks import Mark
+from scoring.errors import InvalidMark, NotFound
+from scoring.marks import Mark, read_mark
+from scoring.messages import Message
 from scoring.rubric import Rubric
 from scoring.rubric.load import parse_rubric
 from scoring.store.models import (
@@ -64,17 +65,42 @@ def user_names(session: Session) -> dict[int, User]:
     return {u.id: u for u in session.execute(select(User)).scalars()}
 
 
-def complete_marks(session: Session, assessment_id: int, town_id: int | None = None) -> list[Mark]:
-    """The assessment's (or one town's) complete marks as domain Marks, by town and user name."""
+def complete_marks(session: Session, assessment_id: int, town_id: int | None = None,
+                   unusable: list[UnusableMark] | None = None) -> list[Mark]:
+    """The assessment's (or one town's) complete marks as domain Marks, by town and user name.
+
+    Each is checked against the rubric as it is read: a stored mark that is not valid (no
+    page may fail on one) is left out and, when ``unusable`` is given, listed there.
+    """
     towns = assessment_towns(session, assessment_id)
     users = user_names(session)
     query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True))
     if town_id is not None:
         query = query.where(MarkRow.town_id == town_id)
     rows = session.execute(query).scalars()
-    return [Mark.model_validate({**row.inputs, "town": towns[row.town_id], "item": row.item_id,
-                                 "reviewer": users[row.reviewer_id].username})
-            for row in rows if row.town_id in towns]
+    rubric = assessment_rubric(session, assessment_id)
+    marks = []
+    for row in rows:
+        if row.town_id not in towns:
+            continue
+        try:
+            marks.append(read_mark(rubric, town=towns[row.town_id], item=row.item_id,
+                                   reviewer=users[row.reviewer_id].username, inputs=row.inputs))
+        except InvalidMark as exc:  # stored before a check existed, or edited outside the service
+            if unusable is not None:
+                unusable.append(UnusableMark(towns[row.town_id], row.item_id, users[row.reviewer_id].username,
+                                             exc.message))
+    return marks
+
+
+@dataclass(frozen=True)
+class UnusableMark:
+    """A stored complete mark that is not valid for its rubric version: it does not count."""
+
+    town: str
+    item: str
+    reviewer: str
+    problem: Message | str
 
 
 @dataclass(frozen=True)
@@ -86,13 +112,14 @@ class MarkState:
     complete: bool
     version: int
     updated_at: datetime
+    draft: dict | None = None  # newer inputs beside a complete mark, not counting yet
 
 
 def reviewer_marks(session: Session, assessment_id: int, town_id: int, reviewer_id: int) -> dict[str, MarkState]:
     rows = session.execute(select(MarkRow).where(
         MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id,
         MarkRow.reviewer_id == reviewer_id)).scalars()
-    return {r.item_id: MarkState(r.item_id, r.inputs, r.complete, r.version, r.updated_at) for r in rows}
+    return {r.item_id: MarkState(r.item_id, r.inputs, r.complete, r.version, r.updated_at, r.draft) for r in rows}
 
 
 def assigned_items(session: Session, assessment_id: int, reviewer_id: int, town_id: int | None = None) -> set[str]:

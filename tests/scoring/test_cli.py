@@ -58,8 +58,8 @@ def test_results_refuses_a_bad_marks_file_naming_row_and_column(tmp_path):
     result = run("results", "--rubric", MINIMAL, "--marks", str(bad))
     assert result.exit_code == 1
     assert "nothing applied" in result.output
-    assert "bad.csv → row 3 → column 档次 (level): choose one of 好, 较好, 一般, 差" in result.output
-    assert "bad.csv → row 4 → column 完成率 (ratio): 'abc' is not a number" in result.output
+    assert "bad.csv → row 3 → column 档次 (level): 请选择档次：好、较好、一般、差" in result.output
+    assert "bad.csv → row 4 → column 完成率 (ratio): 无法读取“abc”" in result.output
 
 
 def test_demo_marks_round_trip_through_a_file_to_the_same_ranking(tmp_path):

@@ -61,9 +61,9 @@ def test_ratio_counts_as_full_from_its_threshold_and_rounds_half_up(minimal_rubr
 
 
 def test_judgement_needs_a_reason_and_stays_within_the_maximum(minimal_rubric):
-    with pytest.raises(InvalidMark, match="reason"):
+    with pytest.raises(InvalidMark, match="理由"):
         validate_mark(minimal_rubric, Mark(town="t", item="B3", reviewer="r", points=Decimal("0.5")))
-    with pytest.raises(InvalidMark, match="at most"):
+    with pytest.raises(InvalidMark, match="不能超过"):
         validate_mark(minimal_rubric, Mark(town="t", item="B3", reviewer="r", points=Decimal(2), comment="x"))
 
 

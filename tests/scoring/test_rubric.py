@@ -38,13 +38,13 @@ BROKEN_FILES = [
      "items and groups sum to 5, category says 4"),
     ("categories-not-adding-up.yaml", 8, (), "total_points", "categories sum to 10, rubric says 12"),
     ("deduction-larger-than-item.yaml", 28, (*A1, "method", "rule A1-none"), "amount",
-     "deduction of 2 is larger than the item's 1.5 points"),
+     "每次扣 2 分，超过本项的 1.5 分"),
     ("deduction-cap-larger-than-item.yaml", 29, (*A1, "method", "rule A1-each"), "cap",
-     "cap 2 is larger than the item's 1.5 points"),
+     "上限 2 分，超过本项的 1.5 分"),
     ("method-cap-larger-than-item.yaml", 26, A1, "method.cap",
-     "cap 3 is larger than the item's 1.5 points"),
+     "上限 3 分，超过本项的 1.5 分"),
     ("level-above-max.yaml", 37, ("category A", "item A2", "method", "level 好"), "points",
-     "level 好 gives 5, above the item's 4.5 points"),
+     "档次 好 得 5 分，超过本项的 4.5 分"),
     ("quota-zero.yaml", 11, ("grade 优秀",), "quota", "quota 0 is outside (0, 1]"),
     ("quota-above-one.yaml", 11, ("grade 优秀",), "quota", "quota 1.5 is outside (0, 1]"),
     ("grades-unordered.yaml", 13, ("grade 合格",), "min_total",
@@ -78,7 +78,7 @@ def test_broken_rubric_names_file_line_item_and_field(name, line, route, field, 
     assert problem.line == line
     assert problem.path == route
     assert problem.field == field
-    assert phrase in problem.message
+    assert phrase in str(problem.message)
     # The one line an administrator reads: file:line → object → field: message.
     assert (
         str(problem)

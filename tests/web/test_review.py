@@ -18,6 +18,20 @@ def stored(db, ids, item: str, town: str = "新城镇", reviewer: str = "sifaju"
         MarkRow.item_id == item, MarkRow.reviewer_id == ids["users"][reviewer])).scalar_one_or_none()
 
 
+def untouched(db, ids, reviewer: str = "sifaju", kinds=("levels", "binary", "ratio")) -> tuple[str, str]:
+    """(item, town) of the scoring assessment that the reviewer has not touched yet."""
+    from scoring.store import queries
+
+    rubric = queries.assessment_rubric(db, ids["scoring"])
+    mine = queries.assigned_items(db, ids["scoring"], ids["users"][reviewer])
+    for _, item in rubric.all_items():
+        if item.id in mine and item.method.kind in kinds:
+            for town in ids["towns"]:
+                if stored(db, ids, item.id, town, reviewer) is None:
+                    return item.id, town
+    raise AssertionError("the reviewer has touched every item: the demo changed")
+
+
 def version_of(db, ids, item: str) -> int:
     row = stored(db, ids, item)
     return row.version if row else 0
@@ -60,14 +74,14 @@ def test_a_deduction_with_reason_and_citation_saves_and_updates_the_running_poin
 
 def test_half_typed_input_is_kept_as_a_draft_that_does_not_count(client, auth, ids, db):
     auth.login("sifaju")
-    version = version_of(db, ids, "C4")
-    response = client.post(mark_url(ids, "C4"), json={"version": version, "fields": {"comment": "台账还在核对"}})
+    item, town = untouched(db, ids)
+    response = client.post(mark_url(ids, item, town), json={"version": 0, "fields": {"comment": "台账还在核对"}})
     body = response.get_json()
     assert response.status_code == 200
-    assert body["complete"] is False and body["problem"]
-    row = stored(db, ids, "C4")
+    assert body["complete"] is False and body["draft"] is True and body["problem"]
+    row = stored(db, ids, item, town)
     assert row.inputs == {"comment": "台账还在核对"} and row.complete is False
-    page = client.get(f"/review/{ids['scoring']}/towns/{ids['towns']['新城镇']}").get_data(as_text=True)
+    page = client.get(f"/review/{ids['scoring']}/towns/{ids['towns'][town]}").get_data(as_text=True)
     assert "台账还在核对" in page  # nothing typed is lost on reload
 
 

@@ -337,7 +337,7 @@ def test_structured_errors_inside_rules_and_levels_land_at_their_inputs(admin, d
     assert too_much.status_code == missing.status_code == not_a_number.status_code == 400
     assert re.search(rf'id="err-{graded}-l0-points"[^>]*>Input should be a valid decimal<',
                      not_a_number.get_data(as_text=True))
-    assert re.search(rf'id="err-{rule}-amount"[^>]*>deduction of 5 is larger than the item&#39;s 3 points<',
+    assert re.search(rf'id="err-{rule}-amount"[^>]*>每次扣 5 分，超过本项的 3 分<',
                      too_much.get_data(as_text=True))
     assert re.search(rf'id="err-{a1}-department"[^>]*>required field is missing<', missing.get_data(as_text=True))
     assert version_count(db) == 1

@@ -9,6 +9,7 @@ from scoring import services
 from scoring.errors import InvalidMark
 from scoring.store import queries
 from web.db import get_session
+from web.i18n import translate
 from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields
 
@@ -45,9 +46,10 @@ def save_mark(assessment_id: int, town_id: int, item_id: str):
             get_session(), actor(), assessment_id=assessment_id, town_id=town_id, item_id=item_id,
             reviewer_id=current_user.user_id, inputs=inputs_from_fields(fields), expected_version=int(version))
     except InvalidMark as exc:
-        return jsonify({"error": "invalid", "field": exc.field, "message": exc.message}), 422
-    return jsonify({"saved": True, "version": saved.version, "complete": saved.complete,
-                    "problem": saved.problem, "item_points": saved.item_points, "town_total": saved.town_total})
+        return jsonify({"error": "invalid", "field": exc.field, "message": translate(exc.message)}), 422
+    return jsonify({"saved": True, "version": saved.version, "complete": saved.complete, "draft": saved.draft,
+                    "problem": translate(saved.problem), "field": saved.problem_field,
+                    "item_points": translate(saved.item_points), "town_total": saved.town_total})
 
 
 @bp.get("/<int:assessment_id>/evidence/<int:evidence_id>")

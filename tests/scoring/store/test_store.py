@@ -17,7 +17,7 @@ from scoring.store.models import AuditEvent, MarkRow
 def save(session, ids, reviewer: str, item: str, inputs: dict, expected: int):
     return operations.save_mark(session, Actor(ids["users"][reviewer], reviewer), assessment_id=ids["scoring"],
                                 town_id=ids["towns"]["新城镇"], item_id=item, reviewer_id=ids["users"][reviewer],
-                                inputs=inputs, complete=False, expected_version=expected)
+                                inputs=inputs, expected_version=expected)
 
 
 def current_version(db, ids, item: str, reviewer: str = "sifaju") -> int:
@@ -82,7 +82,7 @@ def test_a_stale_save_changes_nothing_and_writes_no_audit_event(db, ids):
 def test_marks_are_refused_outside_the_scoring_phase(db, ids):
     with pytest.raises(PhaseClosed):
         operations.save_mark(db, Actor(None, "x"), assessment_id=ids["released"], town_id=ids["towns"]["新城镇"],
-                             item_id="A1", reviewer_id=ids["users"]["sifaju"], inputs={}, complete=False,
+                             item_id="A1", reviewer_id=ids["users"]["sifaju"], inputs={},
                              expected_version=1)
 
 

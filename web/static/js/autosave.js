@@ -60,9 +60,12 @@
       form.querySelector('input[name="version"]').value = body.version;
       const current = JSON.stringify(fields(form));
       if (JSON.stringify(draft.fields) === current) localStorage.removeItem(key(form));
-      show(form, "save-state", "已保存 " + new Date().toLocaleTimeString(), "saved");
-      show(form, "status", body.complete ? "已评" : "草稿", body.complete ? "ok" : "warn");
-      show(form, "problem", body.complete ? "" : (body.problem || ""));
+      // A draft that does not count is never shown as a green "saved".
+      show(form, "save-state", (body.draft ? "草稿已保存，尚未计分 " : "已保存 ") + new Date().toLocaleTimeString(),
+           body.draft ? "warn" : "saved");
+      show(form, "status", body.complete ? (body.draft ? "已评（有未生效的修改）" : "已评") : "草稿",
+           body.complete && !body.draft ? "ok" : "warn");
+      show(form, "problem", body.draft ? (body.problem || "") + (body.complete ? " （上次完整的评分仍然计入）" : "") : "");
       if (body.item_points !== undefined) show(form, "points", body.item_points || "—");
       if (body.town_total) document.getElementById("town-total").textContent = body.town_total;
     } else if (response.status === 409 && body.error === "stale") {

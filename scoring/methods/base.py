@@ -1,0 +1,126 @@
+"""What every scoring method provides, and the pieces they share.
+
+A scoring method is a module of ``scoring.methods`` (``deduct``, ``levels`` ...) with:
+
+``KIND``          the rubric's ``method.kind``
+``Method``        its pydantic rubric model (a member of the ``ScoringMethod`` union)
+``INPUTS``        the Mark fields it reads, with their pydantic types and defaults
+``FIELDS``        their names; ``FRAME`` the marks-frame columns computed from them
+``check``         rubric problems of an item using it (points it cannot reach ...)
+``validate``      whether a mark's inputs fit the item (raises InvalidMark)
+``points``        its slice of the vectorised computation: cents per mark row
+``explain``       what the scorecard says of a mark that lost points
+``parse_fields``  the scoring form's fields -> mark inputs
+``columns``       its columns in a marks table file (CSV/XLSX): read and written
+``demo_inputs``   plausible inputs for the demo district
+
+and a template partial ``web/templates/review/methods/<kind>.html`` (its form inputs) and
+``web/templates/rubrics/methods/<kind>.html`` (how the rubric page states it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+import numpy as np
+import pandas as pd
+
+from scoring.errors import InvalidMark
+from scoring.messages import Message
+from scoring.values import Loc
+
+if TYPE_CHECKING:
+    import random
+
+    from scoring.marks import Citation, Mark
+    from scoring.rubric.model import Item
+
+Found = tuple[Loc, Message | str]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The mark rows of one method's items, for its vectorised points.
+
+    ``rows`` are positions in ``marks``; ``items`` the item index (rubric order) of each row;
+    ``max_cents`` each row's item maximum. ``deductions`` is the table's deductions frame.
+    """
+
+    marks: pd.DataFrame
+    deductions: pd.DataFrame
+    rows: np.ndarray
+    items: np.ndarray
+    max_cents: np.ndarray
+
+
+class Computed(NamedTuple):
+    """Cents per batch row (NaN: no points, e.g. an unusable input) and deduction occurrences."""
+
+    points: np.ndarray
+    occurrences: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a mark lost points, as the scorecard states it (Chinese: an official document)."""
+
+    text: str
+    points_lost: int | None = None  # cents, when the method knows them per finding
+    citation: Citation | None = None
+
+
+class Column(NamedTuple):
+    """A marks-file column of a method: header, Chinese header, cell -> input, input -> cell."""
+
+    name: str
+    chinese: str
+    read: Callable[[str], Any]
+    write: Callable[[Any], str]
+
+
+class ScoringMethod(Protocol):
+    KIND: str
+    Method: type
+    INPUTS: dict[str, tuple[Any, Any]]
+    COLUMNS: tuple[Column, ...]
+    FIELDS: tuple[str, ...]
+    FRAME: dict[str, Callable[[Mark], Any]]
+
+    def check(self, item: Item, loc: Loc) -> list[Found]: ...
+    def validate(self, item: Item, mark: Mark) -> None: ...
+    def points(self, items: Sequence[Item], batch: Batch) -> Computed: ...
+    def explain(self, item: Item, mark: Mark) -> list[Explanation]: ...
+    def parse_fields(self, fields: dict[str, str]) -> dict: ...
+    def demo_inputs(self, item: Item, good: bool, quality: float, rng: random.Random) -> dict: ...
+
+
+def require(item_id: str, condition: bool, field: str, message: Message) -> None:
+    """Raise InvalidMark(item, field, message) unless ``condition`` holds."""
+    if not condition:
+        raise InvalidMark(item_id, field, message)
+
+
+def with_comment(text: str, comment: str) -> str:
+    """A finding's text with the reviewer's comment after it, as the scorecard prints it."""
+    return text + (f"：{comment}" if comment else "")
+
+
+def first_citation(mark: Mark) -> Citation | None:
+    return mark.citations[0] if mark.citations else None
+
+
+def decimal_text(value: Any) -> str:
+    """A Decimal input as a file cell: 0.5, 12 (no exponent, no trailing zeros)."""
+    return "" if value is None else f"{value.normalize():f}"
+
+
+def per_item(items: Sequence[Item], value: Callable[[Item], float], default: float = np.nan) -> np.ndarray:
+    """One value per rubric item (rubric order), ``default`` where ``value`` returns None."""
+    out = np.full(len(items), default, dtype=float)
+    for index, item in enumerate(items):
+        got = value(item)
+        if got is not None:
+            out[index] = got
+    return out
