@@ -15,11 +15,11 @@ from scoring.services.marks import (
     scoring_sheet,
     town_running_total,
 )
-from scoring.services.outcomes import assessment_outcome
+from scoring.services.outcomes import assessment_outcome, unusable_marks
 from scoring.services.scorecards import assessment_documents, district_ranking, town_scorecard
 
 __all__ = [
     "Progress", "SavedMark", "ScoringSheet", "assessment_documents", "assessment_outcome", "district_ranking",
     "evidence_path", "record_mark", "reviewer_progress", "scoring_sheet", "submit_evidence", "town_running_total",
-    "town_scorecard",
+    "town_scorecard", "unusable_marks",
 ]

@@ -16,3 +16,10 @@ def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, Ou
     towns = queries.assessment_towns(session, assessment_id)
     marks = queries.complete_marks(session, assessment_id)
     return rubric, compute_outcome(rubric, mark_table(marks), list(towns.values()))
+
+
+def unusable_marks(session: Session, assessment_id: int) -> list[queries.UnusableMark]:
+    """Stored complete marks that are not valid for the assessment's rubric (they do not count)."""
+    found: list[queries.UnusableMark] = []
+    queries.complete_marks(session, assessment_id, unusable=found)
+    return found

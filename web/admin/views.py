@@ -71,7 +71,8 @@ def assessment(assessment_id: int):
     return render_template("admin/assessment.html", assessment=row, ranking=ranking, rubric=rubric,
                            towns=towns, town_ids={name: tid for tid, name in towns.items()},
                            assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
-                           users={u.id: u for u in queries.users(session)})
+                           users={u.id: u for u in queries.users(session)},
+                           unusable=services.unusable_marks(session, assessment_id))
 
 
 @bp.post("/assessments/<int:assessment_id>/phase")
