@@ -228,15 +228,3 @@ def render_pdf(html: str) -> bytes:
     """Render ``html`` with the process-wide renderer."""
     return get_renderer().render(html)
 
-
-def truncate_for_print(text: str, limit: int = 2000) -> str:
-    """Cut user text to ``limit`` characters, saying so, so one comment cannot stall a render.
-
-    Pango breaks long CJK runs slowly: a 150,000-character comment took 7 s to lay out. The
-    note keeps the cut visible to the reader; the full text stays available on screen.
-    """
-    if limit < 0:
-        raise ValueError("limit must be >= 0")
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit].rstrip()}……（以下省略，全文共 {len(text)} 字）"

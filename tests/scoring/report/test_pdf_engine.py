@@ -27,8 +27,8 @@ from scoring.report.pdf import (
     check_pdf_environment,
     get_renderer,
     render_pdf,
-    truncate_for_print,
 )
+from scoring.report.render import truncate_for_print
 from tests import pdfcheck
 
 REPO = Path(__file__).resolve().parents[3]
