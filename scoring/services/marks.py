@@ -131,7 +131,7 @@ class ScoringSheet:
     marks: dict  # item id -> queries.MarkState
     item_points: dict  # item id -> this reviewer's points ("" for drafts)
     town_total: str
-    evidence: list  # (EvidenceFile, [PassageRow])
+    evidence: list  # (EvidenceView, [PassageView]) in upload order
 
 
 def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_id: int) -> ScoringSheet:
