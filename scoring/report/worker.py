@@ -134,10 +134,5 @@ def render_part(key: str, html: str) -> Rendered:
     return Rendered(key=key, pages=page_count(pdf), cpu=time.process_time() - start, peak_rss=_peak_rss(), pdf=pdf)
 
 
-def worker_peak_rss() -> int:
-    """The calling worker's peak resident memory in bytes."""
-    return _peak_rss()
-
-
 def page_count(pdf: bytes) -> int:
     return len(PdfReader(io.BytesIO(pdf)).pages)
