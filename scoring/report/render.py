@@ -111,7 +111,7 @@ class RankingPart:
     pages: int
 
 
-PART_PAGES = 6  # pages per part: ~220 rows, ~200 MB of worker memory (shared/perf.md §4)
+PART_PAGES = 6  # pages per part: ~220 rows, ~200 MB of worker memory (memory grows ~0.24 MB per row)
 SINGLE_DOCUMENT_ROWS = 240  # up to this many towns the ranking is one document
 _INCOMPLETE_HEADING_ROWS = 5  # heading, note and table header of the incomplete towns
 

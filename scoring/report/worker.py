@@ -1,7 +1,7 @@
 """Long-lived render worker processes, one per core, each holding one renderer.
 
 WeasyPrint lays out in pure Python, so documents render in parallel only in separate
-processes (shared/perf.md §3). Each worker builds its PdfRenderer (FontConfiguration and
+processes (two workers on two cores render about twice as fast; threads do not help). Each worker builds its PdfRenderer (FontConfiguration and
 parsed base CSS) once and keeps it for every document it renders. Workers receive HTML
 strings only, never view models, so this module and the worker processes stay free of
 pandas and SQLAlchemy (a worker's memory is WeasyPrint's and the document's, nothing else).
