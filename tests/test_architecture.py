@@ -58,11 +58,17 @@ def _copy_sources(tmp_path: Path) -> Path:
     ("scoring/services/marks.py", "import web.db", "Layers"),
     ("scoring/marks.py", "import flask", "scoring/ needs no web framework"),
     ("scoring/services/evidence.py", "from scoring.store.models import EvidenceFile", "Services and shells"),
+    ("scoring/methods/deduct.py", "import sqlalchemy", "The core is pure"),
+    ("scoring/methods/deduct.py", "from scoring.store import queries", "Layers"),
 ], ids=["report-store", "report-services", "core-sqlalchemy", "core-report", "store-services",
-        "services-web", "core-flask", "services-orm"])
+        "services-web", "core-flask", "services-orm", "methods-sqlalchemy", "methods-store"])
 def test_an_upward_import_breaks_a_contract(tmp_path, module, line, contract):
     root = _copy_sources(tmp_path)
     path = root / module
+    if not path.exists():  # a package still being written (scoring/methods/): the contracts cover it too
+        path.parent.mkdir(exist_ok=True)
+        (path.parent / "__init__.py").touch()
+        path.touch()
     path.write_text(path.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
     result = lint_imports(root)
     assert result.returncode != 0
