@@ -37,13 +37,13 @@ from scoring.report.pdf import STATIC_DIR, get_renderer
 from scoring.report.render import render_scorecard_html
 from scoring.report.scorecard import BandLine, RankingReport, RankingRow
 from scoring.report.worker import page_count, render_document, shutdown_pool, warm_pool
-from scoring.services import documents as batch
+from scoring.services import documents
 from scoring.settings import ROOT, Settings
 from scoring.store import operations, queries
 from scoring.store.audit import SYSTEM, Actor
 from scoring.store.db import make_engine, make_session_factory
 from scoring.store.migrate import upgrade_database
-from scoring.store.models import PassageRow
+from scoring.store.views import PassageView
 
 RUBRIC = ROOT / "rubrics" / "town-rule-of-law-2025.yaml"
 REPORT = ROOT / "scoring" / "demo" / "evidence" / "新城镇" / "2015年新城镇依法行政工作报告.txt"
@@ -83,7 +83,7 @@ def build_district(settings: Settings, towns: int) -> int:
     for reviewer in reviewers.values():
         operations.assign(session, actor, assessment.id, reviewer.id, items + extras)
     operations.set_phase(session, actor, assessment.id, "submission")
-    passages: dict[str, list[PassageRow]] = {}
+    passages: dict[str, list[PassageView]] = {}
     for name, town_id in ids.items():
         row = services.submit_evidence(session, actor, assessment_id=assessment.id, town_id=town_id,
                                        name=f"{name}2025年法治政府建设年度报告.txt", data=REPORT.read_bytes(),
@@ -251,11 +251,11 @@ def main() -> None:
     startup = time.perf_counter() - start
     progress: list[int] = []
     start, parent_cpu = time.perf_counter(), time.process_time()
-    result = batch.render_assessment(settings, assessment_id, workers=args.workers,
+    result = documents.render_assessment(settings, assessment_id, workers=args.workers,
                                      progress=lambda done, total: progress.append(done))
     district, parent_cpu = time.perf_counter() - start, time.process_time() - parent_cpu
     start = time.perf_counter()
-    zip_path = batch.render_assessment_zip(settings, assessment_id, workers=args.workers)
+    zip_path = documents.render_assessment_zip(settings, assessment_id, workers=args.workers)
     zipped = time.perf_counter() - start
     line(f"district: {args.towns} scorecards + ranking, {args.workers} workers, empty cache", district, floor, 10)
     print(f"  ({result.rendered} rendered, {len(progress)} progress calls; CPU: workers {result.worker_cpu:.1f} s, "
@@ -267,7 +267,7 @@ def main() -> None:
     cached = warm_median(lambda: cache.get_or_render(card_html, lambda _: b""), args.n)
     line("unchanged scorecard from the cache (HTML -> bytes)", cached, floor, 0.02)
     def serve() -> None:
-        batch.scorecard_pdf(settings, session, assessment_id, town_id)
+        documents.scorecard_pdf(settings, session, assessment_id, town_id)
         session.rollback()
 
     served = warm_median(serve, args.n)
@@ -276,7 +276,7 @@ def main() -> None:
     report = synthetic_ranking(args.rows)
     shutil.rmtree(instance / "pdf-cache", ignore_errors=True)
     start = time.perf_counter()
-    stats = batch.render_ranking(settings, report, workers=args.workers)
+    stats = documents.render_ranking(settings, report, workers=args.workers)
     big = time.perf_counter() - start
     line(f"{args.rows}-town ranking, {args.workers} workers, {stats.pages} pages in {stats.parts} parts", big, floor, 12)
     print(f"  (CPU: workers {stats.worker_cpu:.1f} s)")

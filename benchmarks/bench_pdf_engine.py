@@ -5,8 +5,8 @@
 Prints the renderer set-up time (environment check, FontConfiguration, base CSS with both
 @font-face files), the warm median of a one-page Chinese document (the floor every PDF pays),
 and the warm median of a 3-page document with a 36-row, 7-column Chinese table (the shape of a
-town scorecard), with its ratio to the floor. Compare with shared/perf.md §1 (0.53 s per
-3-page card with the system Noto CJK font on the same kind of 2-core machine).
+town scorecard), with its ratio to the floor. For comparison, an earlier study measured 0.53 s
+per 3-page card with the system Noto CJK font on the same kind of 2-core machine.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def floor_html() -> str:
 
 def table_html(seed: int = 1, rows: int = 36) -> str:
     rng = random.Random(seed)
-    # ~600 distinct characters per document, as in a real scorecard (perf.md "Method"):
+    # ~600 distinct characters per document, as in a real scorecard:
     # subsetting and shaping costs grow with the number of distinct glyphs.
     pool = rng.sample(HANZI, 560)
 
@@ -67,7 +67,7 @@ def table_html(seed: int = 1, rows: int = 36) -> str:
     body = [
         "<h1>青山区2024年度法治政府建设考核评分表</h1>",
         f"<p>{escape(text(180))}</p>",
-        # Column widths as in the perf.md scorecard template.
+        # Column widths of a typical scorecard table.
         '<table><thead><tr><th style="width:5%">序号</th><th style="width:28%">考核内容</th>'
         '<th style="width:6%">分值</th><th style="width:6%">得分</th><th style="width:6%">扣分</th>'
         '<th>扣分原因及评审意见</th><th style="width:7%">评审人</th></tr></thead><tbody>',

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -47,7 +46,3 @@ class Settings(BaseSettings):
     @property
     def evidence_path(self) -> Path:
         return self.instance_path / "evidence"
-
-    @staticmethod
-    def random_secret() -> str:
-        return secrets.token_urlsafe(48)

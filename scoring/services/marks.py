@@ -146,7 +146,7 @@ class ScoringSheet:
     items: list  # (category, item, kind) the reviewer scores, in rubric order
     states: dict[str, ItemState]  # item id -> its state
     town_total: str
-    evidence: list  # (EvidenceFile, [PassageRow])
+    evidence: list  # (EvidenceView, [PassageView]) in upload order
 
 
 def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_id: int) -> ScoringSheet:

@@ -20,7 +20,6 @@ from scoring.report.scorecard import (
 )
 from scoring.services.outcomes import assessment_outcome
 from scoring.store import queries
-from scoring.store.models import District
 
 
 def assessment_documents(session: Session, assessment_id: int, town_ids: list[int] | None = None, *,
@@ -40,7 +39,7 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
     outcome = compute_outcome(rubric, mark_table(marks), list(towns.values()))
     previous = _previous_totals(session, assessment) if town_ids else {}  # only cards show it
     contexts = {t: _mark_context(session, assessment_id, t) for t in town_ids}
-    common = {"district": _district_name(session, assessment.district_id), "assessment": assessment.name,
+    common = {"district": queries.district_name(session, assessment.district_id), "assessment": assessment.name,
               "year": assessment.year, "released": _date(assessment.released_at)}
     report = build_ranking(rubric=rubric, outcome=outcome, **common) if ranking else None
     cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
@@ -81,11 +80,6 @@ def _mark_context(session: Session, assessment_id: int, town_id: int) -> MarkCon
             f"工作表“{p.sheet}”" if p.sheet else f"第{p.paragraph}段")
         passages[(str(p.evidence_id), p.passage_key)] = (files[p.evidence_id], where)
     return MarkContext(departments=departments, passages=passages)
-
-
-def _district_name(session: Session, district_id: int) -> str:
-    district = session.get(District, district_id)
-    return district.name if district else ""
 
 
 def _date(value) -> str:

@@ -12,7 +12,7 @@ def make_engine(url: str) -> Engine:
     """Return an engine for ``url``; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE.
 
     With pysqlite's default deferred BEGIN two writers both read, then one loses its write
-    (security.md §5.2: 149 of 200 concurrent saves lost). Taking the write lock when the
+    (in a test of 200 concurrent saves, 149 were lost). Taking the write lock when the
     transaction begins makes the second writer wait instead.
     """
     if url.startswith("sqlite"):

@@ -1,4 +1,4 @@
-"""Reads: plain values and domain objects out of the database, never ORM rows to shells."""
+"""Reads: plain values, domain objects and frozen read models (scoring.store.views), never ORM rows."""
 
 from __future__ import annotations
 
@@ -27,6 +27,19 @@ from scoring.store.models import (
     Town,
     User,
 )
+from scoring.store.views import (
+    AssessmentView,
+    AssignmentView,
+    AuditEventView,
+    DistrictView,
+    EvidenceView,
+    PassageView,
+    RubricVersionView,
+    TownView,
+    UserView,
+    View,
+    view_of,
+)
 
 
 @functools.lru_cache(maxsize=32)
@@ -42,11 +55,11 @@ def rubric_of_version(session: Session, rubric_version_id: int) -> Rubric:
     return _parsed(row.id, row.sha256, row.yaml_text, row.version)
 
 
-def assessment(session: Session, assessment_id: int) -> Assessment:
+def assessment(session: Session, assessment_id: int) -> AssessmentView:
     row = session.get(Assessment, assessment_id)
     if row is None:
         raise NotFound(f"assessment {assessment_id}")
-    return row
+    return view_of(AssessmentView, row)
 
 
 def assessment_rubric(session: Session, assessment_id: int) -> Rubric:
@@ -61,8 +74,11 @@ def assessment_towns(session: Session, assessment_id: int) -> dict[int, str]:
     return dict(rows)
 
 
-def user_names(session: Session) -> dict[int, User]:
-    return {u.id: u for u in session.execute(select(User)).scalars()}
+def users_by_id(session: Session) -> dict[int, UserView]:
+    return {u.id: view_of(UserView, u) for u in session.execute(select(User)).scalars()}
+
+
+user_names = users_by_id  # the old name, still called by complete_marks below
 
 
 def complete_marks(session: Session, assessment_id: int, town_id: int | None = None,
@@ -131,63 +147,66 @@ def assigned_items(session: Session, assessment_id: int, reviewer_id: int, town_
     return set(session.execute(query).scalars())
 
 
-def assignments(session: Session, assessment_id: int) -> list[Assignment]:
-    return list(session.execute(select(Assignment).where(Assignment.assessment_id == assessment_id)
-                                .order_by(Assignment.reviewer_id, Assignment.item_id)).scalars())
+def assignments(session: Session, assessment_id: int) -> list[AssignmentView]:
+    return _views(AssignmentView, session.execute(select(Assignment).where(Assignment.assessment_id == assessment_id)
+                                                  .order_by(Assignment.reviewer_id, Assignment.item_id)))
 
 
-def reviewer_assessments(session: Session, reviewer_id: int) -> list[Assessment]:
+def reviewer_assessments(session: Session, reviewer_id: int) -> list[AssessmentView]:
     ids = select(Assignment.assessment_id).where(Assignment.reviewer_id == reviewer_id)
-    return list(session.execute(select(Assessment).where(Assessment.id.in_(ids))
-                                .order_by(Assessment.year.desc(), Assessment.id.desc())).scalars())
+    return _views(AssessmentView, session.execute(select(Assessment).where(Assessment.id.in_(ids))
+                                                  .order_by(Assessment.year.desc(), Assessment.id.desc())))
 
 
-def town_assessments(session: Session, town_id: int) -> list[Assessment]:
+def town_assessments(session: Session, town_id: int) -> list[AssessmentView]:
     ids = select(AssessmentTown.assessment_id).where(AssessmentTown.town_id == town_id)
-    return list(session.execute(select(Assessment).where(Assessment.id.in_(ids))
-                                .order_by(Assessment.year.desc(), Assessment.id.desc())).scalars())
+    return _views(AssessmentView, session.execute(select(Assessment).where(Assessment.id.in_(ids))
+                                                  .order_by(Assessment.year.desc(), Assessment.id.desc())))
 
 
-def all_assessments(session: Session) -> list[Assessment]:
-    return list(session.execute(select(Assessment).order_by(Assessment.year.desc(), Assessment.id.desc())).scalars())
+def all_assessments(session: Session) -> list[AssessmentView]:
+    return _views(AssessmentView, session.execute(select(Assessment).order_by(Assessment.year.desc(),
+                                                                              Assessment.id.desc())))
 
 
-def evidence_files(session: Session, assessment_id: int, town_id: int) -> list[EvidenceFile]:
-    return list(session.execute(select(EvidenceFile).where(
+def evidence_files(session: Session, assessment_id: int, town_id: int) -> list[EvidenceView]:
+    return _views(EvidenceView, session.execute(select(EvidenceFile).where(
         EvidenceFile.assessment_id == assessment_id, EvidenceFile.town_id == town_id)
-        .order_by(EvidenceFile.uploaded_at)).scalars())
+        .order_by(EvidenceFile.uploaded_at)))
 
 
-def evidence_file(session: Session, evidence_id: int) -> EvidenceFile:
+def evidence_file(session: Session, evidence_id: int) -> EvidenceView:
     row = session.get(EvidenceFile, evidence_id)
     if row is None:
         raise NotFound(f"evidence {evidence_id}")
-    return row
+    return view_of(EvidenceView, row)
 
 
-def passages(session: Session, evidence_ids: list[int]) -> list[PassageRow]:
+def passages(session: Session, evidence_ids: list[int]) -> list[PassageView]:
     if not evidence_ids:
         return []
-    return list(session.execute(select(PassageRow).where(PassageRow.evidence_id.in_(evidence_ids))
-                                .order_by(PassageRow.evidence_id, PassageRow.id)).scalars())
+    return _views(PassageView, session.execute(select(PassageRow).where(PassageRow.evidence_id.in_(evidence_ids))
+                                               .order_by(PassageRow.evidence_id, PassageRow.id)))
 
 
-def rubric_versions(session: Session) -> list[RubricVersion]:
-    return list(session.execute(select(RubricVersion).order_by(RubricVersion.rubric_key,
-                                                               RubricVersion.version.desc())).scalars())
+def rubric_versions(session: Session) -> list[RubricVersionView]:
+    return _views(RubricVersionView, session.execute(select(RubricVersion).order_by(
+        RubricVersion.rubric_key, RubricVersion.version.desc())))
 
 
-def rubric_version(session: Session, rubric_version_id: int) -> RubricVersion:
+def rubric_version(session: Session, rubric_version_id: int) -> RubricVersionView:
     row = session.get(RubricVersion, rubric_version_id)
     if row is None:
         raise NotFound(f"rubric version {rubric_version_id}")
-    return row
+    return view_of(RubricVersionView, row)
 
 
-def previous_rubric_version(session: Session, row: RubricVersion) -> RubricVersion | None:
-    return session.execute(select(RubricVersion).where(
+def previous_rubric_version(session: Session, row: RubricVersionView) -> RubricVersionView | None:
+    """The version saved before ``row`` under the same rubric key, if any."""
+    earlier = session.execute(select(RubricVersion).where(
         RubricVersion.rubric_key == row.rubric_key, RubricVersion.version < row.version)
         .order_by(RubricVersion.version.desc()).limit(1)).scalar_one_or_none()
+    return view_of(RubricVersionView, earlier) if earlier is not None else None
 
 
 def data_version(session: Session) -> int:
@@ -195,26 +214,33 @@ def data_version(session: Session) -> int:
     return session.execute(select(func.max(AuditEvent.id))).scalar() or 0
 
 
-def first_district(session: Session) -> District | None:
+def first_district(session: Session) -> DistrictView | None:
     """The district (one per installation for now)."""
-    return session.execute(select(District).order_by(District.id).limit(1)).scalar_one_or_none()
+    row = session.execute(select(District).order_by(District.id).limit(1)).scalar_one_or_none()
+    return view_of(DistrictView, row) if row is not None else None
 
 
-def user(session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
+def district_name(session: Session, district_id: int) -> str:
+    """The district's name ("" for an unknown id)."""
+    return session.execute(select(District.name).where(District.id == district_id)).scalar() or ""
 
 
-def users(session: Session) -> list[User]:
-    return list(session.execute(select(User).order_by(User.role, User.username)).scalars())
+def user(session: Session, user_id: int) -> UserView | None:
+    row = session.get(User, user_id)
+    return view_of(UserView, row) if row is not None else None
 
 
-def towns(session: Session) -> list[Town]:
-    return list(session.execute(select(Town).order_by(Town.name)).scalars())
+def users(session: Session) -> list[UserView]:
+    return _views(UserView, session.execute(select(User).order_by(User.role, User.username)))
+
+
+def towns(session: Session) -> list[TownView]:
+    return _views(TownView, session.execute(select(Town).order_by(Town.name)))
 
 
 def audit_events(session: Session, *, town_id: int | None = None, item_id: str | None = None,
                  actor_id: int | None = None, since: datetime | None = None, until: datetime | None = None,
-                 limit: int = 500) -> list[AuditEvent]:
+                 limit: int = 500) -> list[AuditEventView]:
     """Newest first, filtered by town, item, user and time."""
     query = select(AuditEvent)
     for column, value in ((AuditEvent.town_id, town_id), (AuditEvent.item_id, item_id),
@@ -225,4 +251,8 @@ def audit_events(session: Session, *, town_id: int | None = None, item_id: str |
         query = query.where(AuditEvent.at >= since)
     if until is not None:
         query = query.where(AuditEvent.at <= until)
-    return list(session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)).scalars())
+    return _views(AuditEventView, session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+def _views(cls: type[View], result) -> list[View]:
+    return [view_of(cls, row) for row in result.scalars()]

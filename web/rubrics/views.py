@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from scoring.errors import RubricError, StaleEdit
 from scoring.rubric.diff import diff_rubrics, yaml_diff
 from scoring.store import operations, queries
-from scoring.store.models import RubricVersion
+from scoring.store.views import RubricVersionView
 from web.db import get_session
 from web.permissions import actor, role_required
 from web.rubrics import forms
@@ -25,7 +25,7 @@ def index():
     """Every stored rubric version, newest first."""
     session = get_session()
     versions = sorted(queries.rubric_versions(session), key=lambda v: v.id, reverse=True)
-    return render_template("rubrics/index.html", versions=versions, users=queries.user_names(session))
+    return render_template("rubrics/index.html", versions=versions, users=queries.users_by_id(session))
 
 
 @bp.get("/<int:version_id>")
@@ -41,7 +41,7 @@ def version(version_id: int):
         changes = diff_rubrics(queries.rubric_of_version(session, previous.id), rubric)
         text_diff = yaml_diff(previous.yaml_text, row.yaml_text, f"v{previous.version}", f"v{row.version}")
     return render_template("rubrics/version.html", row=row, rubric=rubric, previous=previous, changes=changes,
-                           text_diff=text_diff, latest=_latest(row.rubric_key), users=queries.user_names(session))
+                           text_diff=text_diff, latest=_latest(row.rubric_key), users=queries.users_by_id(session))
 
 
 @bp.get("/<int:version_id>/download")
@@ -108,7 +108,7 @@ def edit_yaml(version_id: int):
     return _save(row, _base_version(), text, "rubrics/edit_yaml.html", yaml_text=text)
 
 
-def _save(row: RubricVersion, base: int, text: str, template: str, **page):
+def _save(row: RubricVersionView, base: int, text: str, template: str, **page):
     """Save the edit as a new version and show it; else the editor again with every problem."""
     note = request.form.get("note", "")
     file_name = f"{row.rubric_key}.yaml"
@@ -124,12 +124,12 @@ def _save(row: RubricVersion, base: int, text: str, template: str, **page):
     return redirect(url_for("rubrics.version", version_id=saved.id))
 
 
-def _editor(template: str, row: RubricVersion, base: int, *, problems=(), data=None, **page) -> str:
+def _editor(template: str, row: RubricVersionView, base: int, *, problems=(), data=None, **page) -> str:
     located = forms.located_problems(list(problems), data) if data is not None else []
     return render_template(template, row=row, base_version=base, latest=_latest(row.rubric_key), data=data,
                            problems=list(problems), located=located, errors=forms.errors_by_name(located),
                            open_rows=forms.rows_with_errors(located), has_comments=forms.has_comments(row.yaml_text),
-                           users=queries.user_names(get_session()), **page)
+                           users=queries.users_by_id(get_session()), **page)
 
 
 def _base_version() -> int:
@@ -140,7 +140,7 @@ def _base_version() -> int:
     return int(value)
 
 
-def _latest(rubric_key: str) -> RubricVersion:
+def _latest(rubric_key: str) -> RubricVersionView:
     return next(v for v in queries.rubric_versions(get_session()) if v.rubric_key == rubric_key)
 
 

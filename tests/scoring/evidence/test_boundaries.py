@@ -21,5 +21,5 @@ def test_importing_the_evidence_package_pulls_in_no_flask_sqlalchemy_or_weasypri
 
 
 def test_openpyxl_parses_evidence_through_defusedxml() -> None:
-    # Without defusedxml openpyxl has no guard against billion-laughs XML (security.md 4.3).
+    # Without defusedxml openpyxl has no guard against billion-laughs XML (openpyxl's README says so).
     assert openpyxl.xml.DEFUSEDXML is True

@@ -1,4 +1,4 @@
-"""What an upload is, decided by its bytes (security.md TC-25 to TC-28)."""
+"""What an upload is, decided by its bytes: type allow-list, size, archive bombs, pixel floods."""
 
 from __future__ import annotations
 

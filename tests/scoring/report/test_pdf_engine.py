@@ -27,13 +27,13 @@ from scoring.report.pdf import (
     check_pdf_environment,
     get_renderer,
     render_pdf,
-    truncate_for_print,
 )
+from scoring.report.render import truncate_for_print
 from tests import pdfcheck
 
 REPO = Path(__file__).resolve().parents[3]
 PLACE_NAMES = "垌洑埝堌碶漖澚坶浛"
-# First paragraph of shared/evidence/xincheng-2015-rule-of-law-report.txt (a town's published
+# First paragraph of scoring/demo/evidence/新城镇/2015年新城镇依法行政工作报告.txt (a town's published
 # 2015 report), verbatim, including its ASCII commas.
 EVIDENCE_PARAGRAPH = (
     "今年以,根据市、区有关会议精神及上级有关要求和部署,新城镇坚持以经济建设为中心,以促进经济发展、"
@@ -369,7 +369,7 @@ def test_environment_check_fails_without_harfbuzz_subset(monkeypatch: pytest.Mon
 
 
 def test_weasyprint_is_at_least_70() -> None:
-    # 70.0 fixes the fetcher bypasses listed in security.md §4.1.
+    # 70.0 fixes known url_fetcher bypasses (resources fetched without going through the fetcher).
     assert int(weasyprint.__version__.split(".")[0]) >= 70
 
 

@@ -31,7 +31,7 @@ def current_version(db, ids, item: str, reviewer: str = "sifaju") -> int:
 def test_concurrent_saves_are_serialised_none_lost_and_stale_ones_refused(settings, ids, db):
     """20 writers × 10 saves racing on one mark: each lands exactly once, stale ones are retried.
 
-    With pysqlite's default deferred BEGIN this lost 149 of 200 saves (security.md §5.2).
+    With pysqlite's default deferred BEGIN this lost 149 of 200 saves.
     """
     engine = make_engine(settings.sqlalchemy_url)
     factory = make_session_factory(engine)

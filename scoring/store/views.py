@@ -1,0 +1,125 @@
+"""Read models: what ``scoring.store.queries`` hands to services, shells and templates.
+
+Frozen copies of stored rows with the same attribute names as the columns, so a page or a
+service reads ``assessment.phase`` or ``f.uploaded_at`` as before, but can neither change a
+row behind the store's back nor load more of the database by touching an attribute. A user's
+password hash never leaves the store.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+View = TypeVar("View")
+
+
+def view_of(cls: type[View], row: Any) -> View:
+    """The read model ``cls`` of an ORM row: its fields copied from the same-named columns."""
+    return cls(**{f.name: copy.deepcopy(getattr(row, f.name)) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class DistrictView:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class TownView:
+    id: int
+    district_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    department: str
+    town_id: int | None
+    active: bool
+    session_version: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RubricVersionView:
+    id: int
+    rubric_key: str
+    version: int
+    title: str
+    yaml_text: str  # the source of truth, exactly as saved
+    sha256: str
+    note: str
+    created_by: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    id: int
+    district_id: int
+    name: str
+    year: int
+    rubric_version_id: int
+    phase: str
+    deadlines: dict[str, Any]
+    released_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    id: int
+    assessment_id: int
+    reviewer_id: int
+    item_id: str
+    town_id: int | None  # None: every town of the assessment
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    id: int
+    assessment_id: int
+    town_id: int
+    name: str  # as the town gave it
+    kind: str
+    sha256: str  # the bytes' name on disk
+    size: int
+    uploaded_by: int | None
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class PassageView:
+    id: int
+    evidence_id: int
+    passage_key: str
+    page: int | None
+    sheet: str | None
+    paragraph: int
+    text: str
+
+
+@dataclass(frozen=True)
+class AuditEventView:
+    id: int
+    at: datetime
+    actor_id: int | None
+    actor_name: str
+    action: str
+    object_type: str
+    object_key: str
+    assessment_id: int | None
+    town_id: int | None
+    item_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str
+    prev_hash: str
+    hash: str
