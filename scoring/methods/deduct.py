@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field
 
+from scoring.frames import codes_of, rows_of
 from scoring.messages import N_
 from scoring.methods.base import Batch, Column, Computed, Explanation, Found, require
 from scoring.points import format_points, to_cents
@@ -126,8 +127,6 @@ def points(items: Sequence[Item], batch: Batch) -> Computed:
     bad = np.zeros(n, dtype=bool)
     table = batch.deductions
     if not table.empty:
-        from scoring.method_points import codes_of, rows_of  # the frame helpers; no cycle at import
-
         position = np.full(len(batch.marks), -1, dtype=np.int64)
         position[batch.rows] = np.arange(n)
         mark_rows = rows_of(batch.marks, table["mark_id"].to_numpy())

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field
 
+from scoring.frames import codes_of
 from scoring.messages import N_
 from scoring.methods.base import (
     Batch,
@@ -71,8 +72,6 @@ def validate(item: Item, mark: Mark) -> None:
 
 def points(items: Sequence[Item], batch: Batch) -> Computed:
     """The chosen level's cents; NaN for a level the item does not have."""
-    from scoring.method_points import codes_of
-
     names = sorted({lv.name for item in items if item.method.kind == KIND for lv in item.method.levels})
     table = np.full((len(items), max(len(names), 1)), np.nan)
     for index, item in enumerate(items):

@@ -78,7 +78,6 @@ def users_by_id(session: Session) -> dict[int, UserView]:
     return {u.id: view_of(UserView, u) for u in session.execute(select(User)).scalars()}
 
 
-user_names = users_by_id  # the old name, still called by complete_marks below
 
 
 def complete_marks(session: Session, assessment_id: int, town_id: int | None = None,
@@ -89,7 +88,7 @@ def complete_marks(session: Session, assessment_id: int, town_id: int | None = N
     page may fail on one) is left out and, when ``unusable`` is given, listed there.
     """
     towns = assessment_towns(session, assessment_id)
-    users = user_names(session)
+    users = users_by_id(session)
     query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True))
     if town_id is not None:
         query = query.where(MarkRow.town_id == town_id)

@@ -1,0 +1,41 @@
+"""Positions in frames: the lookups the vectorised computations share (no rule lives here)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from scoring.marks import MarkTable
+
+
+def rows_of(marks: pd.DataFrame, mark_ids: np.ndarray) -> np.ndarray:
+    """Row positions of these mark ids in ``marks`` (-1 if absent); positional when possible."""
+    index = marks.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        mark_ids = mark_ids.astype(np.int64)
+        return np.where((mark_ids >= 0) & (mark_ids < len(index)), mark_ids, -1)
+    return index.get_indexer(mark_ids)
+
+
+def codes_of(values: pd.Series, names: list[str]) -> np.ndarray:
+    """Position of each value in ``names``, -1 when absent; fast for categorical columns."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        lookup = np.append(pd.Index(names).get_indexer(values.cat.categories), -1)
+        return lookup[values.cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
+    return pd.Index(names).get_indexer(values.to_numpy())
+
+
+def town_codes(table: MarkTable, extra: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:
+    """Return each mark's town position in the sorted list of towns, and that list."""
+    column = table.marks["town"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        used = np.unique(column.cat.codes.to_numpy())
+        present = [str(name) for name in column.cat.categories[used[used >= 0]]]
+    else:
+        present = [str(name) for name in pd.unique(column.to_numpy())]
+    names = sorted(set(present) | set(extra or []))
+    return codes_of(column.astype(str) if not isinstance(column.dtype, pd.CategoricalDtype) else column, names), names
