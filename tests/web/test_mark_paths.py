@@ -123,3 +123,74 @@ def test_a_stored_mark_that_does_not_fit_its_rubric_breaks_no_page_and_is_named(
     every_page_answers(client, auth, ids, town)
     admin_page = client.get(f"/admin/assessments/{ids['scoring']}").get_data(as_text=True)
     assert 'id="unusable-marks"' in admin_page and item in admin_page
+
+
+# ---- any sequence of autosaves, valid or not ------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+KINDS_OF_INPUT = ["valid", "other_valid", "draft", "foreign", "too_long", "empty"]
+
+
+def fields_for(db, ids, item: str, kind: str) -> dict:
+    from scoring.store import queries
+
+    method = queries.assessment_rubric(db, ids["scoring"]).item(item).method
+    if kind in ("valid", "other_valid"):
+        pick = 0 if kind == "valid" else -1
+        if method.kind == "deduct":
+            return {"ded-0-rule": method.rules[0].id, "ded-0-count": str(1 - pick)} if pick else {}
+        return valid_fields(db, ids, item) if pick == 0 else (
+            {"level": method.levels[-1].name} if method.kind == "levels" else
+            {"met": "no"} if method.kind == "binary" else {"ratio": "50"})
+    if kind == "draft":
+        return ({"ded-0-rule": method.rules[0].id, "ded-0-count": "0", "ded-0-reason": "待补"}
+                if method.kind == "deduct" else {"comment": "待定"})
+    if kind == "foreign":
+        return {"level": "好"} if method.kind != "levels" else {"met": "yes"}
+    if kind == "too_long":
+        return {"comment": "长" * 3000}
+    return {}
+
+
+def shown_points(html: str, item: str) -> str:
+    section = html.split(f'id="item-{item}"', 1)[1]
+    return section.split('data-role="points">', 1)[1].split("<", 1)[0]
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(steps=st.lists(st.tuples(st.sampled_from(["A1", "A2", "B2"]), st.sampled_from(KINDS_OF_INPUT)),
+                      min_size=1, max_size=6))
+def test_any_sequence_of_autosaves_leaves_every_page_up_with_the_right_numbers(client, auth, ids, db, steps):
+    from scoring.marks import read_mark
+    from scoring.services.marks import _points_text
+    from scoring.store import queries
+    from web.review.forms import inputs_from_fields
+
+    auth.login("sifaju")
+    rubric = queries.assessment_rubric(db, ids["scoring"])
+    expected: dict[str, dict | None] = {}
+    for item, kind in steps:
+        before = stored(db, ids, item)
+        expected.setdefault(item, before.inputs if before and before.complete else None)
+        fields = fields_for(db, ids, item, kind)
+        response = client.post(mark_url(ids, item), json={"version": version_of(db, ids, item), "fields": fields})
+        assert response.status_code in (200, 422), (item, kind, response.status_code)
+        inputs = inputs_from_fields(fields)
+        try:
+            read_mark(rubric, town=TOWN, item=item, reviewer="sifaju", inputs=inputs)
+        except Exception:  # noqa: BLE001 - an invalid edit leaves the counting mark as it was
+            continue
+        assert response.status_code == 200
+        expected[item] = inputs
+    html = page(client, ids)
+    for item, inputs in expected.items():
+        row = stored(db, ids, item)
+        assert (row.inputs if row and row.complete else None) == inputs
+        if inputs is not None:
+            mark = read_mark(rubric, town=TOWN, item=item, reviewer="sifaju", inputs=inputs)
+            assert shown_points(html, item) == str(_points_text(rubric, [mark])[item])
+    every_page_answers(client, auth, ids)
+    auth.logout()
