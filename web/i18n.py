@@ -9,9 +9,11 @@ from scoring.messages import Message
 
 
 def translate(message: Message | str) -> str:
-    """The message in the current locale with its parameters filled in; plain text passes through."""
+    """The message in the current locale with its parameters filled in (message parameters
+    translated too, e.g. a field's name); plain text passes through."""
     if isinstance(message, Message):
-        return message.format(get_translations().gettext(message.id))
+        params = {k: translate(v) if isinstance(v, Message) else v for k, v in message.params.items()}
+        return Message(message.id, params).format(get_translations().gettext(message.id))
     return str(message)
 
 

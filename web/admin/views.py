@@ -18,15 +18,24 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from scoring import jobs, services
+from scoring.errors import InvalidInput
 from scoring.phases import DEADLINE_PHASES, PHASES
 from scoring.store import operations, queries
 from scoring.store.models import ROLES
 from web.db import get_session
+from web.i18n import translate
 from web.permissions import actor, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# RQ's job states as people read them (web/static/js/job.js shows the same texts while polling).
+JOB_STATES = {
+    "queued": lazy_gettext("排队中"), "deferred": lazy_gettext("排队中"), "scheduled": lazy_gettext("排队中"),
+    "started": lazy_gettext("生成中"), "finished": lazy_gettext("已完成"),
+    "failed": lazy_gettext("失败"), "stopped": lazy_gettext("失败"), "canceled": lazy_gettext("失败"),
+}
 
 
 @bp.get("/")
@@ -137,8 +146,11 @@ def create_town():
     if district is None or not name:
         flash(_("请填写单位名称"), "error")
     else:
-        operations.create_town(session, actor(), district.id, name)
-        flash(_("已添加单位"), "ok")
+        try:
+            operations.create_town(session, actor(), district.id, name)
+            flash(_("已添加单位"), "ok")
+        except InvalidInput as exc:  # a name already taken, too long ...: nothing changed
+            flash(translate(exc.message), "error")
     return redirect(url_for("admin.people"))
 
 
@@ -154,8 +166,8 @@ def create_user():
                                department=form.get("department", "").strip(),
                                town_id=int(town_id) if town_id.isdigit() and form.get("role") == "town" else None)
         flash(_("已添加用户"), "ok")
-    except ValueError as exc:
-        flash(str(exc), "error")
+    except InvalidInput as exc:
+        flash(translate(exc.message), "error")
     return redirect(url_for("admin.people"))
 
 
@@ -170,8 +182,8 @@ def update_user(user_id: int):
                                department=form.get("department"),
                                town_id=int(town_id) if town_id.isdigit() else None)
         flash(_("已更新用户"), "ok")
-    except ValueError as exc:
-        flash(str(exc), "error")
+    except InvalidInput as exc:
+        flash(translate(exc.message), "error")
     return redirect(url_for("admin.people"))
 
 
@@ -252,7 +264,8 @@ def start_zip(assessment_id: int):
 @role_required("admin")
 def job(job_id: str):
     state = _job_or_404(job_id)
-    return render_template("admin/job.html", job_id=job_id, state=state)
+    return render_template("admin/job.html", job_id=job_id, state=state,
+                           status_label=str(JOB_STATES.get(state.status, _("状态未知"))))
 
 
 @bp.get("/jobs/<job_id>/state")
