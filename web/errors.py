@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(413, lambda e: _page(413, _("文件过大")))
     app.register_error_handler(400, lambda e: _page(400, _("请求无效（表单可能已过期，请刷新页面）")))
     app.register_error_handler(EvidenceRejected, lambda e: _page(413 if e.code == "too_large" else 400,
-                                                                 translate(e.reason)))
+                                                                 translate(e.message)))
     app.register_error_handler(RubricError, lambda e: _page(400, str(e)))
     app.register_error_handler(StaleEdit, _stale)
     app.register_error_handler(InvalidInput, lambda e: _page(400, invalid_input(e)))

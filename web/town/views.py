@@ -88,7 +88,7 @@ def upload_evidence(assessment_id: int):
                                        town_id=current_user.town_id, name=upload.filename, data=data,
                                        storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
     except EvidenceRejected as exc:  # nothing stored: the dashboard again, the reason by the form
-        return _dashboard({assessment_id: translate(exc.reason)}, 413 if exc.code == "too_large" else 400)
+        return _dashboard({assessment_id: translate(exc.message)}, 413 if exc.code == "too_large" else 400)
     except InvalidInput as exc:
         return _dashboard({assessment_id: translate(exc.message)}, 400)
     except PhaseClosed as exc:
