@@ -39,6 +39,7 @@ from scoring.store.models import (
 )
 from scoring.store.passwords import check_password, hash_password
 
+MIN_YEAR, MAX_YEAR = 2000, 2100  # assessment years: a typo like 20255 is refused, not stored
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -208,6 +209,11 @@ def create_assessment(session: Session, actor: Actor, *, district_id: int, name:
     _fits(name=(N_("考核名称"), name, 200))
     if not name:
         raise InvalidInput("name", N_("请填写考核名称"))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput("year", N_("年度应在 %(min)s 到 %(max)s 之间", min=MIN_YEAR, max=MAX_YEAR))
+    known = set(session.execute(select(Town.id).where(Town.district_id == district_id)).scalars())
+    if any(t not in known for t in town_ids):
+        raise InvalidInput("town_ids", N_("所选单位不属于本区"))
     assessment = Assessment(district_id=district_id, name=name, year=year, rubric_version_id=rubric_version_id,
                             phase="prepare", deadlines={}, version=1)
     session.add(assessment)

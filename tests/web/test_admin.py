@@ -148,3 +148,17 @@ def test_the_job_page_names_the_job_state_in_the_readers_language(client, auth, 
     assert status.findall(client.get("/admin/jobs/abc").get_data(as_text=True)) == ["Queued"]
     monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("failed", 3, 9, None, None))
     assert status.findall(client.get("/admin/jobs/abc").get_data(as_text=True)) == ["Failed"]
+
+
+def test_an_assessment_with_a_mistyped_year_or_unknown_town_is_refused_and_not_created(client, auth, ids, db):
+    auth.login("admin")
+    before = len(queries.all_assessments(db))
+    db.rollback()
+    typo = client.post("/admin/assessments", data={"year": "20255", "rubric_version_id": "1"}, follow_redirects=True)
+    assert flashes(typo.get_data(as_text=True)) == ["年度应在 2000 到 2100 之间"]
+    unknown = client.post("/admin/assessments", data={"year": "2026", "rubric_version_id": "1", "town_ids": ["9999"]},
+                          follow_redirects=True)
+    assert flashes(unknown.get_data(as_text=True)) == ["所选单位不属于本区"]
+    odd = client.post("/admin/assessments", data={"year": "２０２６", "rubric_version_id": "²"}, follow_redirects=True)
+    assert odd.status_code == 200 and flashes(odd.get_data(as_text=True)) == ["请填写年度并选择考核细则版本"]
+    assert len(queries.all_assessments(db)) == before
