@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(PhaseClosed, lambda e: _page(409, _("当前阶段不允许此操作：%(reason)s",
                                                                  reason=phase_refusal(e))))
     app.register_error_handler(LoginLocked, lambda e: _page(429, _("登录失败次数过多，请稍后再试")))
-    app.register_error_handler(413, lambda e: _page(413, _("文件过大")))
+    app.register_error_handler(413, too_large)
     app.register_error_handler(400, lambda e: _page(400, _("请求无效（表单可能已过期，请刷新页面）")))
     app.register_error_handler(EvidenceRejected, lambda e: _page(413 if e.code == "too_large" else 400,
                                                                  translate(e.message)))
@@ -52,6 +52,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InvalidInput, lambda e: _page(400, invalid_input(e)))
     app.register_error_handler(HTTPException, _http)  # 405 and the rest: never Werkzeug's page
     app.register_error_handler(500, _bug)
+
+
+def too_large(_error: Exception | None = None):
+    return _page(413, _("文件过大"))
 
 
 def invalid_input(error: InvalidInput) -> str:

@@ -92,3 +92,25 @@ def test_an_upload_outside_the_submission_phase_says_why_on_the_dashboard(client
     response = upload(client, ids, "a.txt", "材料".encode())
     assert response.status_code == 409
     assert upload_error(response.get_data(as_text=True)) == ["未上传：只有在材料报送阶段才能提交佐证材料"]
+
+
+@pytest.mark.parametrize("csrf", [False, True], ids=["view", "csrf-check"])
+def test_an_upload_over_the_limit_shows_the_dashboard_with_the_limit(request, ids, db, csrf):
+    """Werkzeug refuses the body before the view (with CSRF on, before the CSRF check even)."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import stream_encode_multipart
+
+    application = request.getfixturevalue("csrf_app" if csrf else "app")
+    open_submission(db, ids)
+    client = application.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))[1]
+    assert client.post("/login", data={"username": "xincheng", "password": "demo-xincheng",
+                                       "csrf_token": token}).status_code == 302
+    big = b"a" * (application.config["SETTINGS"].max_upload_bytes + 100 * 1024)
+    stream, _length, boundary = stream_encode_multipart({"file": FileStorage(io.BytesIO(big), "大.txt")},
+                                                        use_tempfile=False)
+    response = client.post(f"/town/{ids['scoring']}/evidence", data=stream.getvalue(),
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413
+    mb = application.config["SETTINGS"].max_upload_bytes // (1024 * 1024)
+    assert upload_error(response.get_data(as_text=True)) == [f"未上传：文件过大（上限 {mb} MB）"]

@@ -21,7 +21,7 @@ from scoring.errors import InvalidInput, PhaseClosed
 from scoring.evidence import EvidenceRejected
 from scoring.store import queries
 from web.db import get_session
-from web.errors import phase_refusal
+from web.errors import phase_refusal, too_large
 from web.i18n import translate
 from web.permissions import actor, role_required
 
@@ -95,6 +95,16 @@ def upload_evidence(assessment_id: int):
         return _dashboard({assessment_id: phase_refusal(exc)}, 409)
     flash(_("已上传：%(name)s", name=row.name), "ok")
     return redirect(url_for("town.dashboard"))
+
+
+@bp.errorhandler(413)
+def upload_too_large(error):
+    """A body over the upload limit (refused before the view runs, even before the CSRF check):
+    the town leader gets the dashboard again with the limit next to the form."""
+    if request.endpoint != "town.upload_evidence" or getattr(current_user, "role", None) != "town":
+        return too_large(error)
+    max_mb = current_app.config["SETTINGS"].max_upload_bytes // (1024 * 1024)
+    return _dashboard({request.view_args["assessment_id"]: _("文件过大（上限 %(mb)s MB）", mb=max_mb)}, 413)
 
 
 @bp.get("/<int:assessment_id>/evidence/<int:evidence_id>")
