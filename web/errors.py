@@ -7,7 +7,7 @@ reader gets a generic 500 page in their language, never Werkzeug's English one.
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -78,17 +78,19 @@ def _http(error: HTTPException):
 
 
 def _bug(_error: Exception):
-    """A bug (already logged by Flask): a generic page, rendered without touching the database."""
+    """A bug (already logged by Flask): a generic page, without the database if that is what failed."""
     message = _("服务器内部错误，已记录，请稍后再试或联系管理员")
     if _wants_json():
         return jsonify({"error": message}), 500
-    session = g.get("db_session")
-    if session is not None:
-        session.rollback()  # the page reads the signed-in user; a failed transaction would refuse
     try:
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()  # the page reads the signed-in user; a failed transaction would refuse
         return render_template("errors/error.html", status=500, message=message), 500
     except SQLAlchemyError:  # the page's header reads the signed-in user: the database may be the bug
-        return render_template("errors/bare.html", status=500, message=message), 500
+        # Rendered without context processors (Flask-Login's would load the user again).
+        bare = current_app.jinja_env.get_template("errors/bare.html")
+        return bare.render(status=500, message=message), 500
 
 
 def _stale(error: StaleEdit):

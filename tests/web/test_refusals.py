@@ -114,3 +114,18 @@ def test_an_upload_over_the_limit_shows_the_dashboard_with_the_limit(request, id
     assert response.status_code == 413
     mb = application.config["SETTINGS"].max_upload_bytes // (1024 * 1024)
     assert upload_error(response.get_data(as_text=True)) == [f"未上传：文件过大（上限 {mb} MB）"]
+
+
+def test_with_the_database_down_the_500_page_still_renders_without_it(unhandled, client, auth):
+    from sqlalchemy.exc import OperationalError
+
+    auth.login("admin")
+
+    def database_down(_user_id):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    unhandled.login_manager._user_callback = database_down  # every read of current_user fails
+    response = client.get("/admin/")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "服务器内部错误" in page and "connection refused" not in page
