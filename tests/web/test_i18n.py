@@ -3,7 +3,8 @@
 Chinese is the source language: msgids are the Chinese UI text. English lives in
 web/translations/en/LC_MESSAGES/messages.po and its compiled messages.mo, both committed.
 After adding or changing a UI string, run scripts/i18n.sh, translate the new entries in the
-.po, and run it again to compile.
+.po, and run it again to compile. Texts the scripts show are rendered translated into
+data-msg-<key> attributes (web/templates/_js_messages.html); the core's are N_ message ids.
 """
 
 from __future__ import annotations
