@@ -27,8 +27,6 @@ class Message:
     def format(self, template: str, render: Callable[[Message], str] = str) -> str:
         """Fill ``template`` (the id, or its translation) with the parameters; a parameter that
         is itself a Message is rendered by ``render`` (the shell's translation)."""
-        if not self.params:
-            return template
         return template % {k: render(v) if isinstance(v, Message) else str(v) for k, v in self.params.items()}
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from scoring.errors import PhaseClosed
+from scoring.messages import N_, Message
 
 Phase = Literal["prepare", "submission", "scoring", "review", "released", "archived"]
 PHASES: tuple[Phase, ...] = ("prepare", "submission", "scoring", "review", "released", "archived")
@@ -37,14 +38,14 @@ ALLOWED: dict[Phase, frozenset[Action]] = {
 # Phases that close on a date the administrator sets (archived never closes).
 DEADLINE_PHASES: tuple[Phase, ...] = PHASES[:5]
 
-# Why an action is refused, by action (translated by the shells: these are message ids).
-REFUSALS: dict[Action, str] = {
-    "edit_setup": "该考核已进入审核阶段，不能再修改设置",
-    "upload_evidence": "只有在材料报送阶段才能提交佐证材料",
-    "score": "只有在评分阶段才能修改评分",
-    "see_results": "考核结果尚未发布",
-    "appeal": "只有在结果发布后的申诉期内才能申诉",
-    "set_deadlines": "已归档的考核不能再修改",
+# Why an action is refused, by action (message ids: the shells translate them).
+REFUSALS: dict[Action, Message] = {
+    "edit_setup": N_("该考核已进入审核阶段，不能再修改设置"),
+    "upload_evidence": N_("只有在材料报送阶段才能提交佐证材料"),
+    "score": N_("只有在评分阶段才能修改评分"),
+    "see_results": N_("考核结果尚未发布"),
+    "appeal": N_("只有在结果发布后的申诉期内才能申诉"),
+    "set_deadlines": N_("已归档的考核不能再修改"),
 }
 
 

@@ -17,7 +17,10 @@
 # any "#, fuzzy" line after checking the guessed translation) in the .po, run it again to
 # compile. tests/web/test_i18n.py fails while a string is untranslated, fuzzy, or the .mo
 # is stale. In templates a literal % must be written %% (Flask-Babel formats every string);
-# keep %(name)s placeholders and %% exactly in the translation. A comment starting
+# keep %(name)s placeholders and %% exactly in the translation. Scripts (web/static/js)
+# hold no text: a text a script shows is a data-msg-<key> in web/templates/_js_messages.html,
+# read with i18n("key") (web/static/js/i18n.js); {name} there is filled in by the script.
+# Core messages are N_("…") in scoring/ (extracted with -k N_). A comment starting
 # "TRANSLATORS:" just before the string (in Jinja: {# TRANSLATORS: ... #}) is copied into
 # the catalog for the translator.
 set -euo pipefail

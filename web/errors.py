@@ -1,9 +1,16 @@
-"""Map domain errors to HTTP answers; refusals carry no data in the body."""
+"""Map domain errors to HTTP answers; refusals carry no data in the body.
+
+Only refusals the core raises on purpose (``InvalidInput``, ``PhaseClosed`` ...) become
+4xx answers. Any other exception is a bug: Flask logs it with its traceback and the
+reader gets a generic 500 page in their language, never Werkzeug's English one.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
 from scoring.errors import (
     InvalidInput,
@@ -33,16 +40,57 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(404, lambda e: _page(404, _("未找到")))
     app.register_error_handler(NotPermitted, lambda e: _page(403, _("无权访问")))
     app.register_error_handler(403, lambda e: _page(403, _("无权访问")))
-    app.register_error_handler(PhaseClosed, lambda e: _page(409, _("当前阶段不允许此操作：%(reason)s", reason=str(e))))
+    app.register_error_handler(PhaseClosed, lambda e: _page(409, _("当前阶段不允许此操作：%(reason)s",
+                                                                 reason=phase_refusal(e))))
     app.register_error_handler(LoginLocked, lambda e: _page(429, _("登录失败次数过多，请稍后再试")))
-    app.register_error_handler(413, lambda e: _page(413, _("文件过大")))
+    app.register_error_handler(413, too_large)
     app.register_error_handler(400, lambda e: _page(400, _("请求无效（表单可能已过期，请刷新页面）")))
-    app.register_error_handler(EvidenceRejected, lambda e: _page(413 if e.code == "too_large" else 400, e.reason))
+    app.register_error_handler(EvidenceRejected, lambda e: _page(413 if e.code == "too_large" else 400,
+                                                                 translate(e.message)))
     app.register_error_handler(RubricError, lambda e: _page(400, str(e)))
     app.register_error_handler(StaleEdit, _stale)
-    app.register_error_handler(InvalidInput, lambda e: _page(400, _("输入有误：%(reason)s", reason=translate(e.message))))
-    # Operations raise ValueError for input they refuse (too long, wrong role ...): nothing saved.
-    app.register_error_handler(ValueError, lambda e: _page(400, _("输入有误：%(reason)s", reason=str(e))))
+    app.register_error_handler(InvalidInput, lambda e: _page(400, invalid_input(e)))
+    app.register_error_handler(HTTPException, _http)  # 405 and the rest: never Werkzeug's page
+    app.register_error_handler(500, _bug)
+
+
+def too_large(_error: Exception | None = None):
+    return _page(413, _("文件过大"))
+
+
+def invalid_input(error: InvalidInput) -> str:
+    """What was wrong with the input, in the reader's language (for flashes and error pages)."""
+    return _("输入有误：%(reason)s", reason=translate(error.message))
+
+
+def phase_refusal(error: PhaseClosed) -> str:
+    """The refusal's reason: a ``Message``, or a plain message id (``phases.REFUSALS``)."""
+    reason = error.args[0] if error.args else ""
+    if isinstance(reason, str):
+        return _(reason) if reason else ""
+    return translate(reason)
+
+
+def _http(error: HTTPException):
+    if error.code is None or error.code >= 500:
+        return _bug(error)
+    return _page(error.code, _("请求无法处理"))
+
+
+def _bug(_error: Exception):
+    """A bug (already logged by Flask): a generic page, without the database if that is what failed."""
+    message = _("服务器内部错误，已记录，请稍后再试或联系管理员")
+    if _wants_json():
+        return jsonify({"error": message}), 500
+    try:
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()  # the page reads the signed-in user; a failed transaction would refuse
+        return render_template("errors/error.html", status=500, message=message), 500
+    except SQLAlchemyError:  # the page's header reads the signed-in user: the database may be the bug
+        # Rendered without context processors (Flask-Login's would load the user again).
+        bare = current_app.jinja_env.get_template("errors/bare.html")
+        return bare.render(status=500, message=message), 500
 
 
 def _stale(error: StaleEdit):

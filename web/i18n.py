@@ -9,7 +9,8 @@ from scoring.messages import Message
 
 
 def translate(message: Message | str) -> str:
-    """The message in the current locale with its parameters filled in; plain text passes through."""
+    """The message in the current locale with its parameters filled in (message parameters
+    translated too, e.g. a field's name); plain text passes through."""
     if isinstance(message, Message):
         return message.format(get_translations().gettext(message.id), translate)
     return str(message)

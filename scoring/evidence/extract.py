@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from scoring.messages import N_
+
 from .archive import check_archive
 from .errors import EvidenceRejected, rejected
 from .filetypes import ALLOWED_TYPES, decode_text
@@ -12,21 +14,17 @@ from .passages import Block, Passage, build_passages
 from .pdf_text import pdf_blocks
 
 _UNREADABLE = {
-    "pdf": ("PDF 文件已损坏或无法解析", "The PDF is damaged or cannot be parsed"),
-    "docx": ("Word 文档已损坏或无法解析", "The Word document is damaged or cannot be parsed"),
-    "xlsx": ("Excel 表格已损坏或无法解析", "The Excel workbook is damaged or cannot be parsed"),
-    "txt": ("文本文件无法读取", "The text file cannot be read"),
+    "pdf": N_("PDF 文件已损坏或无法解析"),
+    "docx": N_("Word 文档已损坏或无法解析"),
+    "xlsx": N_("Excel 表格已损坏或无法解析"),
+    "txt": N_("文本文件无法读取"),
 }
 
 
 def _txt_blocks(data: bytes) -> Iterator[Block]:
     text = decode_text(data)
     if text is None:
-        raise rejected(
-            "unsupported_type",
-            "文本编码无法识别（仅支持 UTF-8 或 GB18030）",
-            "Unrecognised text encoding (only UTF-8 or GB18030)",
-        )
+        raise rejected("unsupported_type", N_("文本编码无法识别（仅支持 UTF-8 或 GB18030）"))
     yield Block(text)
 
 
@@ -65,5 +63,4 @@ def extract_passages(data: bytes, kind: str, filename: str) -> list[Passage]:
     except EvidenceRejected:
         raise
     except Exception as exc:  # any parser failure on outside input means "unreadable"
-        zh, en = _UNREADABLE[kind]
-        raise rejected("corrupt", zh, en) from exc
+        raise rejected("corrupt", _UNREADABLE[kind]) from exc

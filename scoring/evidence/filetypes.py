@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import codecs
 
+from scoring.messages import N_, Message
+
 from .archive import ooxml_kind
 from .errors import rejected, unsupported
 from .images import DEFAULT_MAX_PIXELS, JPEG_SIGNATURE, PNG_SIGNATURE, check_jpeg, check_png
@@ -34,32 +36,29 @@ MIME_TYPES: dict[str, str] = {
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 _LABELS = {
-    "pdf": ("PDF 文档", "a PDF document"),
-    "docx": ("Word 文档", "a Word document"),
-    "xlsx": ("Excel 表格", "an Excel workbook"),
-    "txt": ("纯文本", "plain text"),
-    "jpg": ("JPG 图片", "a JPG image"),
-    "png": ("PNG 图片", "a PNG image"),
+    "pdf": N_("PDF 文档"),
+    "docx": N_("Word 文档"),
+    "xlsx": N_("Excel 表格"),
+    "txt": N_("纯文本"),
+    "jpg": N_("JPG 图片"),
+    "png": N_("PNG 图片"),
 }
 # Recognisable content we refuse, so the message can say what the file really is.
-_FOREIGN: tuple[tuple[bytes, str, str], ...] = (
-    (b"\x7fELF", "Linux 可执行程序", "a Linux executable"),
-    (
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-        "旧版 Office 文档（.doc/.xls）或加密的 Office 文档",
-        "a legacy (.doc/.xls) or encrypted Office document",
-    ),
-    (b"GIF8", "GIF 图片", "a GIF image"),
-    (b"Rar!", "RAR 压缩包", "a RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包", "a 7z archive"),
-    (b"\x1f\x8b", "gzip 压缩包", "a gzip archive"),
-    (b"PK\x05\x06", "空 ZIP 压缩包", "an empty ZIP archive"),
-    (b"{\\rtf", "RTF 文档", "an RTF document"),
-    (b"II*\x00", "TIFF 图片", "a TIFF image"),
-    (b"MM\x00*", "TIFF 图片", "a TIFF image"),
-    (b"\xff\xfe", "UTF-16 编码的文本（请另存为 UTF-8）", "UTF-16 text (save it as UTF-8)"),
-    (b"\xfe\xff", "UTF-16 编码的文本（请另存为 UTF-8）", "UTF-16 text (save it as UTF-8)"),
-    (b"#!", "脚本程序", "a script"),
+_UTF16 = N_("UTF-16 编码的文本（请另存为 UTF-8）")
+_FOREIGN: tuple[tuple[bytes, Message], ...] = (
+    (b"\x7fELF", N_("Linux 可执行程序")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", N_("旧版 Office 文档（.doc/.xls）或加密的 Office 文档")),
+    (b"GIF8", N_("GIF 图片")),
+    (b"Rar!", N_("RAR 压缩包")),
+    (b"7z\xbc\xaf\x27\x1c", N_("7z 压缩包")),
+    (b"\x1f\x8b", N_("gzip 压缩包")),
+    (b"PK\x05\x06", N_("空 ZIP 压缩包")),
+    (b"{\\rtf", N_("RTF 文档")),
+    (b"II*\x00", N_("TIFF 图片")),
+    (b"MM\x00*", N_("TIFF 图片")),
+    (b"\xff\xfe", _UTF16),
+    (b"\xfe\xff", _UTF16),
+    (b"#!", N_("脚本程序")),
 )
 # A text file that a browser would sniff as markup is refused (stored-XSS defence in depth).
 _MARKUP_PREFIXES = (
@@ -111,42 +110,31 @@ def _kind_from_name(filename: str) -> str:
     base = filename.replace("\\", "/").rsplit("/", 1)[-1].strip().rstrip(".")
     _stem, dot, ext = base.rpartition(".")
     if not dot:
-        raise unsupported("文件名缺少扩展名", "The file name has no extension")
+        raise unsupported(N_("文件名缺少扩展名"))
     kind = EXTENSIONS.get(ext.strip().lower())
     if kind is None:
-        raise unsupported(
-            f"不支持的文件扩展名 .{ext[:20]}", f"Unsupported file extension .{ext[:20]}"
-        )
+        raise unsupported(N_("不支持的文件扩展名 .%(ext)s", ext=ext[:20]))
     return kind
 
 
 def _sniff_text(data: bytes) -> str:
     if b"\x00" in data:
-        raise unsupported(
-            "文件内容为二进制数据，不是允许的类型", "The content is binary data of no allowed type"
-        )
+        raise unsupported(N_("文件内容为二进制数据，不是允许的类型"))
     text = decode_text(data)
     if text is None:
-        raise unsupported(
-            "文本编码无法识别（仅支持 UTF-8 或 GB18030）",
-            "Unrecognised text encoding (only UTF-8 or GB18030)",
-        )
+        raise unsupported(N_("文本编码无法识别（仅支持 UTF-8 或 GB18030）"))
     if any(ch in _BAD_CONTROLS for ch in text):
-        raise unsupported(
-            "文件含有控制字符，不是纯文本", "The content has control characters, not plain text"
-        )
+        raise unsupported(N_("文件含有控制字符，不是纯文本"))
     head = text.lstrip("\ufeff \t\r\n")[:64].lower().encode("utf-8")
     if head.startswith(_MARKUP_PREFIXES):
-        raise unsupported(
-            "文件内容是网页（HTML/SVG/XML）", "The content is a web page (HTML/SVG/XML)"
-        )
+        raise unsupported(N_("文件内容是网页（HTML/SVG/XML）"))
     return "txt"
 
 
 def _sniff(data: bytes, max_pixels: int) -> str:
     if data.startswith(b"%PDF-"):
         if any(tag in data[:1024].lower() for tag in _HTML_IN_PDF):
-            raise unsupported("文件同时含有 PDF 与网页内容", "The file is a PDF/HTML polyglot")
+            raise unsupported(N_("文件同时含有 PDF 与网页内容（PDF/HTML）"))
         return "pdf"
     if data.startswith(PNG_SIGNATURE):
         check_png(data, max_pixels)
@@ -157,10 +145,10 @@ def _sniff(data: bytes, max_pixels: int) -> str:
     if data.startswith(b"PK\x03\x04"):
         return ooxml_kind(data)
     if data.startswith(b"MZ") and b"\x00" in data[:64]:
-        raise unsupported("文件内容是 Windows 可执行程序", "The content is a Windows executable")
-    for signature, zh, en in _FOREIGN:
+        raise unsupported(N_("文件内容是%(what)s", what=N_("Windows 可执行程序")))
+    for signature, what in _FOREIGN:
         if data.startswith(signature):
-            raise unsupported(f"文件内容是{zh}", f"The content is {en}")
+            raise unsupported(N_("文件内容是%(what)s", what=what))
     return _sniff_text(data)
 
 
@@ -178,20 +166,12 @@ def detect_type(
     disagrees with its content.
     """
     if not data:
-        raise rejected("empty", "文件为空", "The file is empty")
+        raise rejected("empty", N_("文件为空"))
     if len(data) > max_bytes:
-        raise rejected(
-            "too_large",
-            f"文件超过大小上限 {_human_size(max_bytes)}",
-            f"The file exceeds the size limit of {_human_size(max_bytes)}",
-        )
+        raise rejected("too_large", N_("文件超过大小上限 %(limit)s", limit=_human_size(max_bytes)))
     expected = _kind_from_name(filename)
     actual = _sniff(data, max_pixels)
     if actual != expected:
-        zh, en = _LABELS[actual]
-        raise rejected(
-            "extension_mismatch",
-            f"扩展名与文件内容不符：内容是{zh}，请使用正确的扩展名",
-            f"The extension does not match the content, which is {en}",
-        )
+        raise rejected("extension_mismatch",
+                       N_("扩展名与文件内容不符：内容是%(content)s，请使用正确的扩展名", content=_LABELS[actual]))
     return actual

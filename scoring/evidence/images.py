@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import struct
 
+from scoring.messages import N_
+
 from .errors import EvidenceRejected, rejected
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -22,20 +24,15 @@ _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0
 
 
 def _damaged(kind: str) -> EvidenceRejected:
-    return rejected(
-        "corrupt", f"{kind} 图片已损坏或不完整", f"The {kind} image is damaged or truncated"
-    )
+    return rejected("corrupt", N_("%(kind)s 图片已损坏或不完整", kind=kind))
 
 
 def _check_pixels(width: int, height: int, max_pixels: int) -> None:
     if width <= 0 or height <= 0:
-        raise rejected("corrupt", "图片尺寸无效", "The image has an invalid size")
+        raise rejected("corrupt", N_("图片尺寸无效"))
     if width * height > max_pixels:
-        raise rejected(
-            "image_too_large",
-            f"图片尺寸过大（{width}×{height} 像素），请缩小后上传",
-            f"Image too large ({width}x{height} pixels); downscale it before uploading",
-        )
+        raise rejected("image_too_large",
+                       N_("图片尺寸过大（%(width)s×%(height)s 像素），请缩小后上传", width=width, height=height))
 
 
 def check_png(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:

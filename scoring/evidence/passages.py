@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scoring.messages import N_
+
 from .errors import rejected
 
 MAX_PASSAGE_CHARS = 400
@@ -179,11 +181,7 @@ class _Builder:
         text = normalize_text(block.text)
         self.chars += len(text)
         if self.chars > self.max_chars:
-            raise rejected(
-                "too_much_text",
-                f"文件文字超过 {self.max_chars} 字，请拆分后上传",
-                f"The file holds more than {self.max_chars} characters of text; split it",
-            )
+            raise rejected("too_much_text", N_("文件文字超过 %(limit)s 字，请拆分后上传", limit=self.max_chars))
         if block.sheet != self.sheet:  # a new sheet starts without a section
             self.sheet, self.section = block.sheet, None
         for line in text.split("\n"):
@@ -203,11 +201,8 @@ class _Builder:
 
     def _emit(self, text: str, block: Block, heading: bool, part: int) -> None:
         if len(self.passages) >= self.max_passages:
-            raise rejected(
-                "too_much_text",
-                f"文件段落超过 {self.max_passages} 个，请拆分后上传",
-                f"The file has more than {self.max_passages} passages; split it",
-            )
+            raise rejected("too_much_text",
+                           N_("文件段落超过 %(limit)s 个，请拆分后上传", limit=self.max_passages))
         if block.sheet is not None:
             scope: tuple[str, object] = ("sheet", block.sheet)
         elif block.page is not None:

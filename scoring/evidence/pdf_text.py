@@ -17,6 +17,8 @@ from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTPage, LTTextBox, LTTextLine
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
+from scoring.messages import N_
+
 from .errors import rejected
 from .passages import Block, heading_level
 
@@ -94,16 +96,8 @@ def pdf_blocks(data: bytes) -> Iterator[Block]:
     try:
         for page_number, page in enumerate(pages, start=1):
             if page_number > MAX_PDF_PAGES:
-                raise rejected(
-                    "too_much_text",
-                    f"PDF 超过 {MAX_PDF_PAGES} 页，请拆分后上传",
-                    f"The PDF has more than {MAX_PDF_PAGES} pages; split it",
-                )
+                raise rejected("too_much_text", N_("PDF 超过 %(limit)s 页，请拆分后上传", limit=MAX_PDF_PAGES))
             for paragraph in _page_paragraphs(page):
                 yield Block(paragraph, page=page_number)
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise rejected(
-            "encrypted",
-            "PDF 已加密，请去除打开密码后上传",
-            "The PDF is encrypted; remove the password before uploading",
-        ) from exc
+        raise rejected("encrypted", N_("PDF 已加密，请去除打开密码后上传")) from exc

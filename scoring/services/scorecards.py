@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from scoring import phases
 from scoring.errors import NotFound
 from scoring.marks import mark_table
+from scoring.messages import N_, Message
 from scoring.outcome import compute_outcome
 from scoring.points import format_points
 from scoring.report.scorecard import (
@@ -76,11 +77,24 @@ def _mark_context(session: Session, assessment_id: int, town_id: int) -> MarkCon
     files = {f.id: f.name for f in queries.evidence_files(session, assessment_id, town_id)}
     passages = {}
     for p in queries.passages(session, list(files)):
-        where = f"第{p.page}页第{p.paragraph}段" if p.page else (
-            f"工作表“{p.sheet}”" if p.sheet else f"第{p.paragraph}段")
-        passages[(str(p.evidence_id), p.passage_key)] = (files[p.evidence_id], where)
+        passages[(str(p.evidence_id), p.passage_key)] = (files[p.evidence_id], str(_where(p)))
     return MarkContext(departments=departments, passages=passages)
 
 
+def _where(p) -> Message:
+    """Where a cited passage is in its file. The scorecard is a Chinese official document, so
+    the view model keeps the Chinese text (its verification code hashes it); the ids are
+    marked so any other shell can show them translated."""
+    if p.page:
+        return N_("第%(page)s页第%(paragraph)s段", page=p.page, paragraph=p.paragraph)
+    if p.sheet:
+        return N_("工作表“%(sheet)s”", sheet=p.sheet)
+    return N_("第%(paragraph)s段", paragraph=p.paragraph)
+
+
 def _date(value) -> str:
-    return value.strftime("%Y年%m月%d日") if value else ""
+    """The release date as the document writes it (Chinese: see ``_where``)."""
+    if not value:
+        return ""
+    return str(N_("%(year)s年%(month)s月%(day)s日", year=value.year, month=value.strftime("%m"),
+                  day=value.strftime("%d")))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from scoring import phases
 from scoring.errors import InvalidInput, InvalidMark, LoginLocked, NotFound, PhaseClosed, StaleEdit
 from scoring.marks import read_mark
-from scoring.messages import N_
+from scoring.messages import N_, Message
 from scoring.rubric.load import parse_rubric
 from scoring.store.audit import SYSTEM, Actor, record
 from scoring.store.models import (
@@ -43,6 +43,7 @@ from scoring.store.models import (
 from scoring.store.passwords import check_password, hash_password
 from scoring.store.queries import rubric_of_version
 
+MIN_YEAR, MAX_YEAR = 2000, 2100  # assessment years: a typo like 20255 is refused, not stored
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -78,10 +79,15 @@ def create_district(session: Session, actor: Actor, name: str) -> District:
 
 @operation
 def create_town(session: Session, actor: Actor, district_id: int, name: str) -> Town:
-    _fits(name=(name, 100))
+    _fits(name=(N_("单位名称"), name, 100))
+    if not name:
+        raise InvalidInput("name", N_("请填写单位名称"))
     town = Town(district_id=district_id, name=name)
     session.add(town)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # (district, name) is unique
+        raise InvalidInput("name", N_("单位 %(name)s 已存在", name=name)) from None
     record(session, actor, "town.create", "town", str(town.id), after={"name": name}, town_id=town.id)
     return town
 
@@ -90,22 +96,22 @@ def create_town(session: Session, actor: Actor, district_id: int, name: str) -> 
 def create_user(session: Session, actor: Actor, *, username: str, display_name: str, password: str, role: str,
                 department: str = "", town_id: int | None = None) -> User:
     """Create a user with a hashed password; a town leader must be bound to a town."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}")
+    _check_role(role)
     if (role == "town") != (town_id is not None):
-        raise ValueError("a town leader, and only a town leader, is bound to one town")
+        raise InvalidInput("town_id", N_("单位负责人必须且只能绑定一个单位"))
     if len(password) < 8:
-        raise ValueError("password must have at least 8 characters")
-    _fits(username=(username, 64), display_name=(display_name, 100), department=(department, 100))
+        raise InvalidInput("password", N_("密码至少 8 个字符"))
+    _fits(username=(N_("用户名"), username, 64), display_name=(N_("姓名"), display_name, 100),
+          department=(N_("部门"), department, 100))
     if not username:
-        raise ValueError("username is required")
+        raise InvalidInput("username", N_("请填写用户名"))
     user = User(username=username, display_name=display_name, password_hash=hash_password(password), role=role,
                 department=department, town_id=town_id, active=True, session_version=1)
     session.add(user)
     try:
         session.flush()
     except IntegrityError:
-        raise ValueError(f"username {username!r} is taken") from None
+        raise InvalidInput("username", N_("用户名 %(username)s 已被使用", username=username)) from None
     record(session, actor, "user.create", "user", str(user.id),
            after={"username": username, "role": role, "department": department, "town_id": town_id})
     return user
@@ -118,16 +124,16 @@ def update_user(session: Session, actor: Actor, user_id: int, *, role: str | Non
     user = _get(session, User, user_id)
     before = {"role": user.role, "active": user.active, "department": user.department, "town_id": user.town_id}
     if role is not None:
-        if role not in ROLES:
-            raise ValueError(f"unknown role {role!r}")
+        _check_role(role)
         user.role = role
         user.town_id = town_id if role == "town" else None
     if active is not None:
         user.active = active
     if department is not None:
+        _fits(department=(N_("部门"), department, 100))
         user.department = department
     if user.role == "town" and user.town_id is None:
-        raise ValueError("a town leader must be bound to a town")
+        raise InvalidInput("town_id", N_("单位负责人必须且只能绑定一个单位"))
     user.session_version += 1  # signed-in sessions of this user are void from now
     after = {"role": user.role, "active": user.active, "department": user.department, "town_id": user.town_id}
     record(session, actor, "user.update", "user", str(user.id), before=before, after=after)
@@ -182,7 +188,7 @@ def save_rubric_version(session: Session, actor: Actor, yaml_text: str, *, file_
     Raises RubricError (nothing saved) when the file is invalid.
     """
     rubric = parse_rubric(yaml_text, file_name)
-    _fits(note=(note, 400))
+    _fits(note=(N_("说明"), note, 400))
     last = session.execute(
         select(RubricVersion).where(RubricVersion.rubric_key == rubric.id)
         .order_by(RubricVersion.version.desc()).limit(1)).scalar_one_or_none()
@@ -204,6 +210,14 @@ def create_assessment(session: Session, actor: Actor, *, district_id: int, name:
                       rubric_version_id: int, town_ids: list[int]) -> Assessment:
     """Create an assessment on a frozen rubric version for these towns (phase: prepare)."""
     _get(session, RubricVersion, rubric_version_id)
+    _fits(name=(N_("考核名称"), name, 200))
+    if not name:
+        raise InvalidInput("name", N_("请填写考核名称"))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput("year", N_("年度应在 %(min)s 到 %(max)s 之间", min=MIN_YEAR, max=MAX_YEAR))
+    known = set(session.execute(select(Town.id).where(Town.district_id == district_id)).scalars())
+    if any(t not in known for t in town_ids):
+        raise InvalidInput("town_ids", N_("所选单位不属于本区"))
     assessment = Assessment(district_id=district_id, name=name, year=year, rubric_version_id=rubric_version_id,
                             phase="prepare", deadlines={}, version=1)
     session.add(assessment)
@@ -222,7 +236,7 @@ def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *,
     """
     assessment = _get(session, Assessment, assessment_id)
     if not phases.can_move(assessment.phase, phase):
-        raise PhaseClosed(f"cannot move from {assessment.phase} to {phase}")
+        raise PhaseClosed(N_("阶段只能前进或后退一步，已归档的考核不能再变更"))
     before = {"phase": assessment.phase}
     if phases.withdraws_results(assessment.phase, phase):
         assessment.released_at = None
@@ -242,12 +256,13 @@ def set_deadlines(session: Session, actor: Actor, assessment_id: int, deadlines:
     clean = {}
     for phase, value in deadlines.items():
         if phase not in phases.DEADLINE_PHASES:
-            raise ValueError(f"unknown phase {phase!r}")
+            raise InvalidInput("deadlines", N_("未知的阶段 %(phase)s", phase=phase))
         if value:
             try:
                 date.fromisoformat(value)
             except ValueError:
-                raise ValueError(f"{value!r} is not a date (yyyy-mm-dd)") from None
+                raise InvalidInput(f"deadline-{phase}",
+                                   N_("%(value)s 不是日期（格式：年-月-日，如 2026-03-01）", value=value)) from None
             clean[phase] = value
     before = dict(assessment.deadlines or {})
     assessment.deadlines = clean
@@ -263,7 +278,7 @@ def assign(session: Session, actor: Actor, assessment_id: int, reviewer_id: int,
     """Let a reviewer score these items (for every town, or one town); skips existing ones."""
     reviewer = _get(session, User, reviewer_id)
     if reviewer.role != "reviewer":
-        raise ValueError("only reviewers can be assigned items")
+        raise InvalidInput("reviewer_id", N_("只能给评分人分配考核项目"))
     existing = set(session.execute(
         select(Assignment.item_id).where(Assignment.assessment_id == assessment_id,
                                          Assignment.reviewer_id == reviewer_id,
@@ -295,7 +310,7 @@ def add_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id:
     """Store a checked upload under its sha256 (name kept as given) with its passages."""
     assessment = _get(session, Assessment, assessment_id)
     phases.require(assessment.phase, "upload_evidence")
-    _fits(name=(name, 255))
+    _fits(name=(N_("文件名"), name, 255))
     digest = hashlib.sha256(data).hexdigest()
     target = storage / digest[:2] / digest
     if not target.exists():
@@ -391,11 +406,19 @@ def _shown(row: MarkRow | None) -> dict | None:
     return row.draft if row.draft is not None else row.inputs
 
 
-def _fits(**values: tuple[str, int]) -> None:
-    """Refuse text longer than its column (PostgreSQL would fail; SQLite would store it)."""
-    for field, (value, limit) in values.items():
+def _fits(**values: tuple[Message, str, int]) -> None:
+    """Refuse text longer than its column (PostgreSQL would fail; SQLite would store it).
+
+    Each keyword is the form field; its value is (the field's name for people, text, limit).
+    """
+    for field, (label, value, limit) in values.items():
         if len(value) > limit:
-            raise ValueError(f"{field} is longer than {limit} characters")
+            raise InvalidInput(field, N_("%(field)s 不能超过 %(limit)s 个字符", field=label, limit=limit))
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput("role", N_("请选择角色（管理员、评分人或单位负责人）"))
 
 
 def _get(session: Session, model: type, key: int):

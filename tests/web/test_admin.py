@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import func, select
 
 from scoring.store import queries
-from scoring.store.models import AuditEvent
+from scoring.store.models import AuditEvent, Town, User
 
 
 def test_phases_move_one_step_and_each_move_is_audited(client, auth, ids, db):
@@ -66,7 +68,7 @@ def test_a_new_user_can_sign_in_and_a_duplicate_name_is_refused(client, auth, ap
                                       "role": "reviewer", "department": "区信访办"})
     again = client.post("/admin/users", data={"username": "liu", "password": "password-456", "role": "reviewer"},
                         follow_redirects=True)
-    assert "taken" in again.get_data(as_text=True)
+    assert "用户名 liu 已被使用" in again.get_data(as_text=True)
     other = app.test_client()
     assert other.post("/login", data={"username": "liu", "password": "password-123"}).status_code == 302
 
@@ -80,3 +82,83 @@ def test_the_audit_log_filters_by_town_item_user_and_time(client, auth, ids):
     assert "zhengwu" not in page.split("<tbody>", 1)[1]
     empty = client.get("/admin/audit?since=2100-01-01").get_data(as_text=True)
     assert 'class="audit-row"' not in empty
+
+
+def flashes(page: str) -> list[str]:
+    return re.findall(r'<p class="flash error">(.*?)</p>', page, re.S)
+
+
+def test_adding_a_town_whose_name_exists_says_so_and_changes_nothing(client, auth, db):
+    auth.login("admin")
+    towns = db.execute(select(func.count()).select_from(Town)).scalar_one()
+    events = db.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+    db.rollback()
+    response = client.post("/admin/towns", data={"name": "新城镇"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert flashes(response.get_data(as_text=True)) == ["单位 新城镇 已存在"]
+    assert db.execute(select(func.count()).select_from(Town)).scalar_one() == towns
+    assert db.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == events
+    client.post("/lang/en", data={"next": "/admin/people"})
+    page = client.post("/admin/towns", data={"name": "新城镇"}, follow_redirects=True).get_data(as_text=True)
+    assert flashes(page) == ["A town named 新城镇 already exists."]
+
+
+def test_the_new_user_form_proposes_the_reviewer_role_not_administrator(client, auth):
+    auth.login("admin")
+    page = client.get("/admin/people").get_data(as_text=True)
+    form = page.split('action="/admin/users"', 1)[1].split("</form>", 1)[0]
+    selected = re.findall(r'<option value="(\w+)" selected>', form)
+    assert selected == ["reviewer"]
+
+
+def test_refused_users_are_explained_in_the_readers_language_and_nothing_is_created(client, auth, db):
+    auth.login("admin")
+    users = db.execute(select(func.count()).select_from(User)).scalar_one()
+    db.rollback()
+    short = client.post("/admin/users", data={"username": "wang", "password": "short", "role": "reviewer"},
+                        follow_redirects=True)
+    assert flashes(short.get_data(as_text=True)) == ["密码至少 8 个字符"]
+    client.post("/lang/en", data={"next": "/admin/people"})
+    long_name = client.post("/admin/users", data={"username": "w" * 65, "password": "password-123",
+                                                  "role": "reviewer"}, follow_redirects=True)
+    assert flashes(long_name.get_data(as_text=True)) == ["Username cannot be longer than 64 characters."]
+    leader = client.post("/admin/users", data={"username": "wang", "password": "password-123", "role": "town"},
+                         follow_redirects=True)
+    assert flashes(leader.get_data(as_text=True)) == [
+        "A town leader, and only a town leader, must be bound to exactly one town."]
+    assert db.execute(select(func.count()).select_from(User)).scalar_one() == users
+
+
+def test_a_bad_deadline_is_refused_with_a_translated_reason(client, auth, ids):
+    auth.login("admin")
+    client.post("/lang/en", data={"next": "/admin/"})
+    bad = client.post(f"/admin/assessments/{ids['scoring']}/deadlines", data={"deadline-submission": "三月一日"})
+    assert bad.status_code == 400
+    assert "三月一日 is not a date (format: year-month-day, e.g. 2026-03-01)." in bad.get_data(as_text=True)
+
+
+def test_the_job_page_names_the_job_state_in_the_readers_language(client, auth, monkeypatch):
+    from scoring import jobs
+
+    monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("queued", 0, 0, None, None))
+    auth.login("admin")
+    status = re.compile(r'<p id="job-status"[^>]*>(.*?)</p>')
+    assert status.findall(client.get("/admin/jobs/abc").get_data(as_text=True)) == ["排队中"]
+    client.post("/lang/en", data={"next": "/admin/"})
+    assert status.findall(client.get("/admin/jobs/abc").get_data(as_text=True)) == ["Queued"]
+    monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("failed", 3, 9, None, None))
+    assert status.findall(client.get("/admin/jobs/abc").get_data(as_text=True)) == ["Failed"]
+
+
+def test_an_assessment_with_a_mistyped_year_or_unknown_town_is_refused_and_not_created(client, auth, ids, db):
+    auth.login("admin")
+    before = len(queries.all_assessments(db))
+    db.rollback()
+    typo = client.post("/admin/assessments", data={"year": "20255", "rubric_version_id": "1"}, follow_redirects=True)
+    assert flashes(typo.get_data(as_text=True)) == ["年度应在 2000 到 2100 之间"]
+    unknown = client.post("/admin/assessments", data={"year": "2026", "rubric_version_id": "1", "town_ids": ["9999"]},
+                          follow_redirects=True)
+    assert flashes(unknown.get_data(as_text=True)) == ["所选单位不属于本区"]
+    odd = client.post("/admin/assessments", data={"year": "２０２６", "rubric_version_id": "²"}, follow_redirects=True)
+    assert odd.status_code == 200 and flashes(odd.get_data(as_text=True)) == ["请填写年度并选择考核细则版本"]
+    assert len(queries.all_assessments(db)) == before

@@ -3,7 +3,8 @@
 Chinese is the source language: msgids are the Chinese UI text. English lives in
 web/translations/en/LC_MESSAGES/messages.po and its compiled messages.mo, both committed.
 After adding or changing a UI string, run scripts/i18n.sh, translate the new entries in the
-.po, and run it again to compile.
+.po, and run it again to compile. Texts the scripts show are rendered translated into
+data-msg-<key> attributes (web/templates/_js_messages.html); the core's are N_ message ids.
 """
 
 from __future__ import annotations
@@ -177,3 +178,110 @@ def test_english_pages_have_no_chinese_in_the_top_bar(client, auth, ids, usernam
         url = url.format(scoring=ids["scoring"], released=ids["released"], town=ids["towns"]["新城镇"])
         page = switch(client, "en", url)
         assert not CJK.findall(header(page)), f"{url}: Chinese in the English top bar: {CJK.findall(header(page))}"
+
+
+# ---- texts the scripts show: rendered translated into data-msg-* (web/static/js/i18n.js) ----
+
+JS = ROOT / "web" / "static" / "js"
+I18N_CALL = re.compile(r"""\bi18n\(\s*["']([a-z0-9-]+)["']""")
+STRING_LITERAL = re.compile(r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`""")
+
+
+def js_message_keys() -> dict[str, list[str]]:
+    """key -> ["file.js", ...] for every i18n("key") in the scripts."""
+    keys: dict[str, list[str]] = {}
+    for script in sorted(JS.glob("*.js")):
+        for key in I18N_CALL.findall(script.read_text(encoding="utf-8")):
+            keys.setdefault(key, []).append(script.name)
+    return keys
+
+
+def data_messages(page: str) -> dict[str, str]:
+    import html
+
+    found = re.search(r'<div id="js-messages" hidden(.*?)></div>', page, re.S)
+    assert found, "no #js-messages element on the page"
+    return {k: html.unescape(v) for k, v in re.findall(r'data-msg-([a-z0-9-]+)="([^"]*)"', found.group(1))}
+
+
+def test_the_scripts_hold_no_chinese_text_of_their_own():
+    """Every text a script shows comes from the page (translated), none is written in the script."""
+    chinese = [f"{script.name}: {literal}" for script in sorted(JS.glob("*.js"))
+               for literal in STRING_LITERAL.findall(script.read_text(encoding="utf-8")) if CJK.search(literal)]
+    assert not chinese, "Chinese text in scripts; use i18n(key) and a data-msg-<key> in _js_messages.html:\n" + \
+        "\n".join(chinese)
+    keys = js_message_keys()
+    assert {"saved", "saving", "status-complete", "job-queued"} <= keys.keys()  # guards the check itself
+
+
+def test_every_key_the_scripts_use_is_rendered_and_translated(client):
+    zh = data_messages(client.get("/login").get_data(as_text=True))
+    en = data_messages(switch(client, "en", "/login"))
+    missing = {k: where for k, where in js_message_keys().items() if k not in zh}
+    assert not missing, f"i18n keys without a data-msg-<key> in web/templates/_js_messages.html: {missing}"
+    assert zh.keys() == en.keys()
+    for key in zh:
+        assert CJK.search(zh[key]), f"{key}: the Chinese page shows {zh[key]!r}"
+        assert not CJK.findall(en[key]), f"{key}: Chinese on the English page: {en[key]!r}"
+        assert set(re.findall(r"\{\w+\}", en[key])) == set(re.findall(r"\{\w+\}", zh[key])), key
+
+
+def test_autosave_and_job_states_are_english_on_the_english_scoring_and_job_pages(client, auth, ids, monkeypatch):
+    from scoring import jobs
+
+    auth.login("sifaju")
+    scoring_page = switch(client, "en", f"/review/{ids['scoring']}/towns/{ids['towns']['新城镇']}")
+    texts = data_messages(scoring_page)
+    assert (texts["saving"], texts["saved"], texts["status-complete"], texts["status-draft"]) == (
+        "Saving…", "Saved {time}", "Scored", "Draft")
+    assert "/static/js/i18n.js" in scoring_page
+    assert scoring_page.index("/static/js/i18n.js") < scoring_page.index("/static/js/autosave.js")
+    auth.logout()
+    monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("started", 2, 9, None, None))
+    auth.login("admin")
+    job_page = switch(client, "en", "/admin/jobs/some-job")
+    texts = data_messages(job_page)
+    assert [texts[f"job-{s}"] for s in ("queued", "started", "finished", "failed")] == [
+        "Queued", "In progress", "Finished", "Failed"]
+    assert re.search(r'<p id="job-status"[^>]*>In progress</p>', job_page)
+
+
+# ---- core messages (N_ in scoring/) ----
+
+def test_the_cores_message_ids_are_extracted_and_translated():
+    """N_("…") in scoring/ reaches the catalog (the general check above then wants English)."""
+    messages = source_messages()
+    for msgid in ("用户名 %(username)s 已被使用", "%(field)s 不能超过 %(limit)s 个字符", "第%(page)s页第%(paragraph)s段"):
+        assert (msgid, None) in messages, msgid
+        assert any(w.startswith("scoring/") for w in messages[(msgid, None)])
+    catalog = english_catalog()
+    assert catalog.get("%(field)s 不能超过 %(limit)s 个字符").string == \
+        "%(field)s cannot be longer than %(limit)s characters."
+
+
+def test_a_message_with_a_message_parameter_is_translated_whole(app):
+    from scoring.messages import N_
+    from web.i18n import translate
+
+    message = N_("%(field)s 不能超过 %(limit)s 个字符", field=N_("用户名"), limit=64)
+    assert str(message) == "用户名 不能超过 64 个字符"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        from flask import session
+
+        session["lang"] = "en"
+        assert translate(message) == "Username cannot be longer than 64 characters."
+
+
+# ---- the language switch goes back only to a page of this site ----
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "//evil.example", "/\\evil.example", "https://evil.example",
+                                    "/\n/evil.example", "javascript:alert(1)", ""])
+def test_the_language_switch_never_leads_off_the_site(client, target):
+    response = client.post("/lang/en", data={"next": target})
+    assert response.status_code == 302
+    assert response.location == "/", f"{target!r} led to {response.location!r}"
+
+
+def test_the_language_switch_returns_to_the_page_it_was_pressed_on(client):
+    response = client.post("/lang/en", data={"next": "/admin/audit?town_id=3"})
+    assert response.location == "/admin/audit?town_id=3"

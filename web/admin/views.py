@@ -18,15 +18,24 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from scoring import jobs, services
+from scoring.errors import InvalidInput
 from scoring.phases import DEADLINE_PHASES, PHASES
 from scoring.store import operations, queries
 from scoring.store.models import ROLES
 from web.db import get_session
+from web.i18n import translate
 from web.permissions import actor, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# RQ's job states as people read them (web/static/js/job.js shows the same texts while polling).
+JOB_STATES = {
+    "queued": lazy_gettext("排队中"), "deferred": lazy_gettext("排队中"), "scheduled": lazy_gettext("排队中"),
+    "started": lazy_gettext("生成中"), "finished": lazy_gettext("已完成"),
+    "failed": lazy_gettext("失败"), "stopped": lazy_gettext("失败"), "canceled": lazy_gettext("失败"),
+}
 
 
 @bp.get("/")
@@ -45,16 +54,18 @@ def create_assessment():
     district = queries.first_district(session)
     if district is None:
         abort(409)
-    try:
-        year = int(request.form.get("year", ""))
-        version_id = int(request.form.get("rubric_version_id", ""))
-    except ValueError:
+    year, version_id = request.form.get("year", "").strip(), request.form.get("rubric_version_id", "")
+    if not _digits(year) or not _digits(version_id):
         flash(_("请填写年度并选择考核细则版本"), "error")
         return redirect(url_for("admin.dashboard"))
-    town_ids = [int(t) for t in request.form.getlist("town_ids") if t.isdigit()]
+    town_ids = [int(t) for t in request.form.getlist("town_ids") if _digits(t)]
     name = request.form.get("name", "").strip() or f"{year}年度法治政府建设考核"
-    row = operations.create_assessment(session, actor(), district_id=district.id, name=name, year=year,
-                                       rubric_version_id=version_id, town_ids=town_ids)
+    try:
+        row = operations.create_assessment(session, actor(), district_id=district.id, name=name, year=int(year),
+                                           rubric_version_id=int(version_id), town_ids=town_ids)
+    except InvalidInput as exc:
+        flash(translate(exc.message), "error")
+        return redirect(url_for("admin.dashboard"))
     return redirect(url_for("admin.assessment", assessment_id=row.id))
 
 
@@ -101,11 +112,11 @@ def add_assignment(assessment_id: int):
     reviewer_id = request.form.get("reviewer_id", "")
     items = request.form.getlist("item_ids")
     town_id = request.form.get("town_id", "")
-    if not reviewer_id.isdigit() or not items:
+    if not _digits(reviewer_id) or not items:
         flash(_("请选择评分人和考核项目"), "error")
     else:
         operations.assign(get_session(), actor(), assessment_id, int(reviewer_id), items,
-                          int(town_id) if town_id.isdigit() else None)
+                          int(town_id) if _digits(town_id) else None)
         flash(_("已分配"), "ok")
     return redirect(url_for("admin.assessment", assessment_id=assessment_id) + "#assignments")
 
@@ -116,7 +127,7 @@ def remove_assignment(assignment_id: int):
     assessment_id = request.form.get("assessment_id", "")
     operations.unassign(get_session(), actor(), assignment_id)
     return redirect(url_for("admin.assessment", assessment_id=int(assessment_id)) + "#assignments"
-                    if assessment_id.isdigit() else url_for("admin.dashboard"))
+                    if _digits(assessment_id) else url_for("admin.dashboard"))
 
 
 @bp.get("/people")
@@ -138,8 +149,11 @@ def create_town():
     if district is None or not name:
         flash(_("请填写单位名称"), "error")
     else:
-        operations.create_town(session, actor(), district.id, name)
-        flash(_("已添加单位"), "ok")
+        try:
+            operations.create_town(session, actor(), district.id, name)
+            flash(_("已添加单位"), "ok")
+        except InvalidInput as exc:  # a name already taken, too long ...: nothing changed
+            flash(translate(exc.message), "error")
     return redirect(url_for("admin.people"))
 
 
@@ -153,10 +167,10 @@ def create_user():
                                display_name=form.get("display_name", "").strip() or form.get("username", ""),
                                password=form.get("password", ""), role=form.get("role", ""),
                                department=form.get("department", "").strip(),
-                               town_id=int(town_id) if town_id.isdigit() and form.get("role") == "town" else None)
+                               town_id=int(town_id) if _digits(town_id) and form.get("role") == "town" else None)
         flash(_("已添加用户"), "ok")
-    except ValueError as exc:
-        flash(str(exc), "error")
+    except InvalidInput as exc:
+        flash(translate(exc.message), "error")
     return redirect(url_for("admin.people"))
 
 
@@ -169,10 +183,10 @@ def update_user(user_id: int):
         operations.update_user(get_session(), actor(), user_id, role=form.get("role") or None,
                                active=form.get("active") == "yes" if "active" in form else None,
                                department=form.get("department"),
-                               town_id=int(town_id) if town_id.isdigit() else None)
+                               town_id=int(town_id) if _digits(town_id) else None)
         flash(_("已更新用户"), "ok")
-    except ValueError as exc:
-        flash(str(exc), "error")
+    except InvalidInput as exc:
+        flash(translate(exc.message), "error")
     return redirect(url_for("admin.people"))
 
 
@@ -190,7 +204,12 @@ def audit():
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and _digits(value) else None
+
+
+def _digits(value: str) -> bool:
+    """ASCII digits only: str.isdigit() is also true for "²" or "１", which int() refuses or misreads."""
+    return value.isascii() and value.isdigit()
 
 
 def _date(value: str | None, end: bool = False) -> datetime | None:
@@ -253,7 +272,8 @@ def start_zip(assessment_id: int):
 @role_required("admin")
 def job(job_id: str):
     state = _job_or_404(job_id)
-    return render_template("admin/job.html", job_id=job_id, state=state)
+    return render_template("admin/job.html", job_id=job_id, state=state,
+                           status_label=str(JOB_STATES.get(state.status, _("状态未知"))))
 
 
 @bp.get("/jobs/<job_id>/state")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -63,7 +65,16 @@ def set_language(code: str):
     if code in LOCALES:
         session["lang"] = code
     target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("auth.index"))
+    return redirect(target if same_site_path(target) else url_for("auth.index"))
+
+
+def same_site_path(target: str) -> bool:
+    """Whether ``target`` is a path on this site. Browsers drop tabs and newlines from a URL and
+    read a backslash as ``/``, so "/<tab>/evil.example" would leave the site: both are refused."""
+    if not target.startswith("/") or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not target.startswith("//") and not parts.scheme and not parts.netloc
 
 
 def _settings():

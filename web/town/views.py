@@ -17,8 +17,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from scoring import phases, services
+from scoring.errors import InvalidInput, PhaseClosed
+from scoring.evidence import EvidenceRejected
 from scoring.store import queries
 from web.db import get_session
+from web.errors import phase_refusal, too_large
+from web.i18n import translate
 from web.permissions import actor, role_required
 
 bp = Blueprint("town", __name__, url_prefix="/town")
@@ -28,11 +32,17 @@ bp = Blueprint("town", __name__, url_prefix="/town")
 @role_required("town")
 def dashboard():
     """The town's assessments: phase, evidence submitted, scorecard once released."""
+    return _dashboard()
+
+
+def _dashboard(upload_errors: dict[int, str] | None = None, status: int = 200):
+    """The dashboard; ``upload_errors`` (assessment id -> message) shows beside that upload form."""
     session = get_session()
     assessments = queries.town_assessments(session, current_user.town_id)
     evidence = {a.id: queries.evidence_files(session, a.id, current_user.town_id) for a in assessments}
     return render_template("town/dashboard.html", assessments=assessments, evidence=evidence,
-                           max_mb=current_app.config["SETTINGS"].max_upload_bytes // (1024 * 1024))
+                           upload_errors=upload_errors or {},
+                           max_mb=current_app.config["SETTINGS"].max_upload_bytes // (1024 * 1024)), status
 
 
 @bp.get("/<int:assessment_id>/scorecard")
@@ -73,11 +83,28 @@ def upload_evidence(assessment_id: int):
         return redirect(url_for("town.dashboard"))
     settings = current_app.config["SETTINGS"]
     data = upload.read(settings.max_upload_bytes + 1)
-    row = services.submit_evidence(get_session(), actor(), assessment_id=assessment_id,
-                                   town_id=current_user.town_id, name=upload.filename, data=data,
-                                   storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
+    try:
+        row = services.submit_evidence(get_session(), actor(), assessment_id=assessment_id,
+                                       town_id=current_user.town_id, name=upload.filename, data=data,
+                                       storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
+    except EvidenceRejected as exc:  # nothing stored: the dashboard again, the reason by the form
+        return _dashboard({assessment_id: translate(exc.message)}, 413 if exc.code == "too_large" else 400)
+    except InvalidInput as exc:
+        return _dashboard({assessment_id: translate(exc.message)}, 400)
+    except PhaseClosed as exc:
+        return _dashboard({assessment_id: phase_refusal(exc)}, 409)
     flash(_("已上传：%(name)s", name=row.name), "ok")
     return redirect(url_for("town.dashboard"))
+
+
+@bp.errorhandler(413)
+def upload_too_large(error):
+    """A body over the upload limit (refused before the view runs, even before the CSRF check):
+    the town leader gets the dashboard again with the limit next to the form."""
+    if request.endpoint != "town.upload_evidence" or getattr(current_user, "role", None) != "town":
+        return too_large(error)
+    max_mb = current_app.config["SETTINGS"].max_upload_bytes // (1024 * 1024)
+    return _dashboard({request.view_args["assessment_id"]: _("文件过大（上限 %(mb)s MB）", mb=max_mb)}, 413)
 
 
 @bp.get("/<int:assessment_id>/evidence/<int:evidence_id>")

@@ -284,7 +284,7 @@ def test_broken_files_are_refused_with_a_reason(data: bytes, kind: str) -> None:
     with pytest.raises(EvidenceRejected) as caught:
         extract_passages(data, kind, f"broken.{kind}")
     assert caught.value.code == "corrupt"
-    assert " / " in caught.value.reason
+    assert "已损坏" in caught.value.reason
 
 
 SAMPLES = {

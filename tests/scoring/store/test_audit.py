@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from scoring.errors import InvalidInput
 from scoring.evidence import extract_passages
 from scoring.store import operations
 from scoring.store.audit import Actor, verify_chain
@@ -55,7 +56,7 @@ def test_every_write_operation_leaves_an_audit_event_and_the_chain_holds(db, ids
 
 def test_a_failed_write_leaves_neither_change_nor_event(db, ids):
     before = latest(db).id
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidInput):
         operations.create_user(db, Actor(None, "admin"), username="admin", display_name="重名",
                                password="password-1", role="admin")
     assert latest(db).id == before

@@ -34,14 +34,14 @@
   const timers = new Map();
   function schedule(form, delay) {
     localStorage.setItem(key(form), JSON.stringify({ fields: fields(form), version: form.dataset.version }));
-    show(form, "save-state", "未保存…", "saving");
+    show(form, "save-state", i18n("unsaved"), "saving");
     clearTimeout(timers.get(form));
     timers.set(form, setTimeout(() => save(form), delay));
   }
 
   async function save(form) {
     const draft = JSON.parse(localStorage.getItem(key(form)) || "null") || { fields: fields(form), version: form.dataset.version };
-    show(form, "save-state", "保存中…", "saving");
+    show(form, "save-state", i18n("saving"), "saving");
     let response;
     try {
       response = await fetch(form.action, {
@@ -50,7 +50,7 @@
         body: JSON.stringify({ fields: draft.fields, version: Number(form.dataset.version) }),
       });
     } catch (err) {
-      show(form, "save-state", "保存失败（网络），内容已保留在本机，将自动重试", "error");
+      show(form, "save-state", i18n("failed-network"), "error");
       timers.set(form, setTimeout(() => save(form), 5000));
       return;
     }
@@ -61,19 +61,19 @@
       const current = JSON.stringify(fields(form));
       if (JSON.stringify(draft.fields) === current) localStorage.removeItem(key(form));
       // A draft that does not count is never shown as a green "saved".
-      show(form, "save-state", (body.draft ? "草稿已保存，尚未计分 " : "已保存 ") + new Date().toLocaleTimeString(),
-           body.draft ? "warn" : "saved");
-      show(form, "status", body.complete ? (body.draft ? "已评（有未生效的修改）" : "已评") : "草稿",
+      const time = new Date().toLocaleTimeString();
+      show(form, "save-state", i18n(body.draft ? "saved-draft" : "saved", { time }), body.draft ? "warn" : "saved");
+      show(form, "status", body.complete ? i18n(body.draft ? "status-complete-draft" : "status-complete") : i18n("status-draft"),
            body.complete && !body.draft ? "ok" : "warn");
-      show(form, "problem", body.draft ? (body.problem || "") + (body.complete ? " （上次完整的评分仍然计入）" : "") : "");
+      show(form, "problem", body.draft ? (body.problem || "") + (body.complete ? " " + i18n("still-counting") : "") : "");
       if (body.item_points !== undefined) show(form, "points", body.item_points || "—");
       if (body.town_total) document.getElementById("town-total").textContent = body.town_total;
     } else if (response.status === 409 && body.error === "stale") {
-      show(form, "save-state", "该评分已在别处被修改（当前版本 " + body.version + "）。您的内容保留在本机；刷新页面后可选择恢复。", "error");
+      show(form, "save-state", i18n("stale", { version: body.version }), "error");
     } else if (response.status === 422) {
-      show(form, "save-state", "未保存：" + (body.message || "输入有误"), "error");
+      show(form, "save-state", i18n("invalid", { reason: body.message || i18n("invalid-default") }), "error");
     } else {
-      show(form, "save-state", "保存失败（" + response.status + "），内容已保留在本机，将自动重试", "error");
+      show(form, "save-state", i18n("failed-status", { status: response.status }), "error");
       timers.set(form, setTimeout(() => save(form), 5000));
     }
   }
@@ -89,14 +89,14 @@
     // The server moved on since this draft: offer it, never apply it silently.
     const bar = document.createElement("p");
     bar.className = "flash error";
-    bar.textContent = "本机有一份基于旧版本的未保存内容。";
+    bar.textContent = i18n("draft-old");
     const use = document.createElement("button");
     use.type = "button";
-    use.textContent = "用我的内容覆盖当前评分";
+    use.textContent = i18n("draft-use");
     use.addEventListener("click", () => { fill(form, draft.fields); draft.version = form.dataset.version; schedule(form, 10); bar.remove(); });
     const drop = document.createElement("button");
     drop.type = "button";
-    drop.textContent = "放弃本机内容";
+    drop.textContent = i18n("draft-drop");
     drop.addEventListener("click", () => { localStorage.removeItem(key(form)); bar.remove(); });
     bar.append(" ", use, " ", drop);
     form.prepend(bar);
@@ -108,7 +108,7 @@
     form.addEventListener("submit", (event) => { event.preventDefault(); schedule(form, 0); });
     for (const button of form.querySelectorAll('[data-role="cite-button"]')) {
       button.addEventListener("click", () => {
-        if (!selectedCite) { alert("请先在右侧点击要引用的段落"); return; }
+        if (!selectedCite) { alert(i18n("cite-first")); return; }
         const row = button.parentElement;
         row.querySelector('[data-role="cite"]').value = selectedCite.dataset.cite;
         row.querySelector('[data-role="cite-quote"]').textContent = selectedCite.textContent.trim().slice(0, 40);
