@@ -65,10 +65,19 @@ def user_names(session: Session) -> dict[int, User]:
 
 
 def complete_marks(session: Session, assessment_id: int, town_id: int | None = None) -> list[Mark]:
-    """The assessment's (or one town's) complete marks as domain Marks, by town and user name."""
+    """The assessment's (or one town's) complete marks as domain Marks, by town and user name.
+
+    Only marks whose reviewer is still assigned the item for that town (an assignment for
+    every town, or for this one) count: removing an assignment withdraws the marks made
+    under it (they stay stored, and count again if the assignment is restored).
+    """
     towns = assessment_towns(session, assessment_id)
     users = user_names(session)
-    query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True))
+    assigned = select(Assignment.id).where(
+        Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
+        Assignment.item_id == MarkRow.item_id,
+        or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
+    query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True), assigned)
     if town_id is not None:
         query = query.where(MarkRow.town_id == town_id)
     rows = session.execute(query).scalars()
