@@ -43,10 +43,33 @@ def bonus_points(rubric: Rubric, table: MarkTable) -> dict[str, int]:
       is capped by the section's ``cap``. A bonus item nobody marked gives 0 (a bonus is
       never "missing").
     """
-    if rubric.bonus is None or table.claims.empty:
+    matters = bonus_matters(rubric, table)
+    if rubric.bonus is None or matters.empty:
         return {}
-    level_cents = {(b.id, lv.name): to_cents(lv.points) for b in rubric.bonus.items for lv in b.levels}
     item_cap = {b.id: to_cents(b.max_points) for b in rubric.bonus.items}
+    per_item = matters.groupby(["town", "item"], sort=False)["cents"].sum()
+    per_town: dict[str, int] = defaultdict(int)
+    for (town, item), cents in per_item.items():
+        per_town[town] += min(int(cents), item_cap[item])
+    cap = to_cents(rubric.bonus.cap)
+    return {town: min(cents, cap) for town, cents in per_town.items()}
+
+
+def bonus_matters(rubric: Rubric, table: MarkTable) -> pd.DataFrame:
+    """Return one row per counted matter: town, item, matter (normalised), level, cents, reviewers.
+
+    ``level`` and ``cents`` are what the rubric's ``bonus.combine`` rule counts (before the
+    item and section caps, see ``bonus_points``); ``reviewers`` lists, comma separated, those
+    who gave that level. Scorecards list these rows, so each matter is shown once.
+    """
+    columns = ["town", "item", "matter", "level", "cents", "reviewers"]
+    if rubric.bonus is None or table.claims.empty:
+        return pd.DataFrame(columns=columns)
+    level_cents = {(b.id, lv.name): to_cents(lv.points) for b in rubric.bonus.items for lv in b.levels}
+    bonus_ids = {b.id for b in rubric.bonus.items}
+    level_name: dict[tuple[str, int], str] = {}
+    for (item_id, name), cents in level_cents.items():
+        level_name.setdefault((item_id, cents), name)  # equal points: the rubric's first such level
     rows = rows_of(table.marks, table.claims["mark_id"].to_numpy())
     towns = table.marks["town"].to_numpy()
     items = table.marks["item"].to_numpy()
@@ -54,7 +77,7 @@ def bonus_points(rubric: Rubric, table: MarkTable) -> dict[str, int]:
     given: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)  # (town, item, matter) -> reviewer -> cents
     for row, matter, level in zip(rows, table.claims["matter"], table.claims["level"], strict=True):
         item = str(items[row]) if row >= 0 else None
-        if item not in item_cap:
+        if item not in bonus_ids:
             continue
         cents = level_cents.get((item, level))
         if cents is None:
@@ -63,14 +86,12 @@ def bonus_points(rubric: Rubric, table: MarkTable) -> dict[str, int]:
         reviewer = str(reviewers[row])
         by_reviewer[reviewer] = max(by_reviewer.get(reviewer, 0), cents)
     pick = _majority if rubric.bonus.combine == "majority" else max
-    per_item: dict[tuple[str, str], int] = defaultdict(int)
-    for (town, item, _), by_reviewer in given.items():
-        per_item[(town, item)] += pick(by_reviewer.values())
-    per_town: dict[str, int] = defaultdict(int)
-    for (town, item), cents in per_item.items():
-        per_town[town] += min(cents, item_cap[item])
-    cap = to_cents(rubric.bonus.cap)
-    return {town: min(cents, cap) for town, cents in per_town.items()}
+    out = []
+    for (town, item, matter), by_reviewer in given.items():
+        cents = pick(by_reviewer.values())
+        out.append((town, item, matter, level_name[(item, cents)], cents,
+                    ",".join(sorted(r for r, c in by_reviewer.items() if c == cents))))
+    return pd.DataFrame(out, columns=columns)
 
 
 def _majority(levels: Iterable[int]) -> int:

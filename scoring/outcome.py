@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from scoring.bonus_veto import bonus_matters
 from scoring.marks import MarkTable
 from scoring.ranking import RANKED, rank_towns
 from scoring.results import item_scores, town_results
@@ -20,13 +21,16 @@ class Outcome:
     ``ranking["status"]`` says whether a town is ranked (``"ranked"``), ``"incomplete"``
     or ``"not_rankable"``; only ranked towns have a rank, a grade and a total to show, the
     others a note (``grade_note``, a Message) saying why. ``places`` holds each quota
-    band's places (band name -> towns), as ``rank_towns`` applied them.
+    band's places (band name -> towns), as ``rank_towns`` applied them; ``bonus_matters``
+    each counted bonus matter once (see ``scoring.bonus_veto.bonus_matters``).
     """
 
     item_scores: pd.DataFrame
     results: pd.DataFrame
     ranking: pd.DataFrame
     places: dict[str, int] = field(default_factory=dict)
+    bonus_matters: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["town", "item", "matter", "level", "cents", "reviewers"]))
 
     def town(self, town: str) -> dict:
         """Return the ranking row of one town as a plain dict (rank None when unranked); KeyError if unknown."""
@@ -48,4 +52,4 @@ def compute_outcome(rubric: Rubric, table: MarkTable, towns: Sequence[str] | Non
     scores = item_scores(rubric, table, towns)
     results = town_results(rubric, scores, table)
     ranking, places = rank_towns(rubric, results)
-    return Outcome(scores, results, ranking, places)
+    return Outcome(scores, results, ranking, places, bonus_matters(rubric, table))

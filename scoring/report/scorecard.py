@@ -162,8 +162,10 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
             id=item.id, category_id=category.id, title=item.title, max_points=format_points(item.max_cents),
             points=format_points(earned) if earned is not None else "—", lost=format_points(lost),
             not_applicable=bool(line["not_applicable"]), findings=findings if lost else ()))
-    bonus = tuple(Finding(text=f"{c.matter}（{c.level}）", department=context.departments.get(m.reviewer, ""))
-                  for m in marks if m.town == town and m.claims for c in m.claims)
+    matters = outcome.bonus_matters[outcome.bonus_matters["town"] == town]
+    bonus = tuple(Finding(text=f"{r['matter']}（{r['level']}）", department="、".join(dict.fromkeys(
+        d for d in (context.departments.get(name, "") for name in r["reviewers"].split(",")) if d)))
+        for r in matters.to_dict("records"))  # each matter once, at the level counted
     vetoes = tuple(Finding(text=f"{rubric.veto(m.item).title}：{m.comment}",
                            department=context.departments.get(m.reviewer, ""))
                    for m in marks if m.town == town and m.triggered)

@@ -73,3 +73,15 @@ def test_an_unknown_combine_rule_is_refused_with_the_rubric(minimal_rubric):
 
     with pytest.raises(ValidationError):
         type(minimal_rubric.bonus).model_validate({**minimal_rubric.bonus.model_dump(), "combine": "mean"})
+
+
+def test_the_scorecard_lists_each_matter_once_at_the_level_counted(minimal_rubric):
+    from scoring.report.scorecard import MarkContext, build_scorecard
+
+    marks = town_marks("东港镇") + [found("r1", ("普法创新", "市")), found("r2", (" 普法创新 ", "区"), ("调解", "区"))]
+    card = build_scorecard(rubric=minimal_rubric, outcome=outcome_of(minimal_rubric, marks), town="东港镇",
+                           marks=marks, context=MarkContext(departments={"r1": "区司法局", "r2": "区法院"}, passages={}),
+                           district="区", assessment="考核", year=2025, released="")
+    assert [(f.text, f.department) for f in card.bonus_findings] == [("普法创新（市）", "区司法局"),
+                                                                    ("调解（区）", "区法院")]
+    assert card.bonus == "1.5"
