@@ -6,9 +6,9 @@ is both clearest and fast; the rows are found with one vectorised filter.
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from collections.abc import Sequence
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -20,60 +20,91 @@ from scoring.points import to_cents
 from scoring.rubric import Rubric
 
 
-def combine(values: Sequence[int], rule: str) -> int:
-    """Combine reviewers' cents by the rubric's rule, rounded half up (see item_scores)."""
-    ordered = sorted(values)
-    n = len(ordered)
-    if rule == "median":
-        return math.floor((ordered[(n - 1) // 2] + ordered[n // 2]) / 2 + 0.5)
-    if rule == "trimmed_mean" and n >= 3:
-        ordered = ordered[1:-1]
-    return (2 * sum(ordered) + len(ordered)) // (2 * len(ordered))
+def normalise_matter(text: str) -> str:
+    """A matter's identity: NFKC (full-width → half-width) with whitespace runs folded to one space."""
+    return " ".join(unicodedata.normalize("NFKC", str(text)).split())
 
 
 def bonus_points(rubric: Rubric, table: MarkTable) -> dict[str, int]:
     """Return each town's bonus in cents (towns without a bonus are absent).
 
-    Per reviewer's mark: one matter recognised at several levels counts only its highest
-    level; the matters' sum is capped by the item's ``max_points``. Reviewers are combined
-    by the rubric's rule like scored items; the bonus items' sum is capped by the
-    section's ``cap``. A bonus item nobody marked gives 0 (a bonus is never "missing").
+    A bonus is a finding of fact (a recognition by a level of government), not a judgement
+    to average, so reviewers' findings are combined, never averaged:
+
+    * A matter is identified by its normalised text (``normalise_matter``) per town and
+      bonus item; one reviewer recording it at several levels gave its highest.
+    * ``bonus.combine: highest`` (the default) counts each matter once, at the highest
+      level any reviewer confirmed: 镇江's rule "同一事项被各级…的，按最高的加分，不重复
+      加分", and a reviewer who has not seen the certificate cannot undo one who has (as
+      with vetoes, a disputed finding goes to the appeal procedure). ``majority`` counts it
+      at the level most of the reviewers who recorded it gave, a tie going to the lower
+      level. Either way a reviewer who records nothing changes nothing.
+    * The matters of one item add up to at most the item's ``max_points``; the items' sum
+      is capped by the section's ``cap``. A bonus item nobody marked gives 0 (a bonus is
+      never "missing").
     """
-    if rubric.bonus is None or table.claims.empty:
+    matters = bonus_matters(rubric, table)
+    if rubric.bonus is None or matters.empty:
         return {}
-    level_cents = {(b.id, lv.name): to_cents(lv.points) for b in rubric.bonus.items for lv in b.levels}
     item_cap = {b.id: to_cents(b.max_points) for b in rubric.bonus.items}
+    per_item = matters.groupby(["town", "item"], sort=False)["cents"].sum()
+    per_town: dict[str, int] = defaultdict(int)
+    for (town, item), cents in per_item.items():
+        per_town[town] += min(int(cents), item_cap[item])
+    cap = to_cents(rubric.bonus.cap)
+    return {town: min(cents, cap) for town, cents in per_town.items()}
+
+
+def bonus_matters(rubric: Rubric, table: MarkTable) -> pd.DataFrame:
+    """Return one row per counted matter: town, item, matter (normalised), level, cents, reviewers.
+
+    ``level`` and ``cents`` are what the rubric's ``bonus.combine`` rule counts (before the
+    item and section caps, see ``bonus_points``); ``reviewers`` lists, comma separated, those
+    who gave that level. Scorecards list these rows, so each matter is shown once.
+    """
+    columns = ["town", "item", "matter", "level", "cents", "reviewers"]
+    if rubric.bonus is None or table.claims.empty:
+        return pd.DataFrame(columns=columns)
+    level_cents = {(b.id, lv.name): to_cents(lv.points) for b in rubric.bonus.items for lv in b.levels}
+    bonus_ids = {b.id for b in rubric.bonus.items}
+    level_name: dict[tuple[str, int], str] = {}
+    for (item_id, name), cents in level_cents.items():
+        level_name.setdefault((item_id, cents), name)  # equal points: the rubric's first such level
     rows = rows_of(table.marks, table.claims["mark_id"].to_numpy())
     towns = table.marks["town"].to_numpy()
     items = table.marks["item"].to_numpy()
-    best: dict[tuple[int, str], int] = {}  # (mark row, matter) -> highest level's cents
+    reviewers = table.marks["reviewer"].to_numpy()
+    given: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)  # (town, item, matter) -> reviewer -> cents
     for row, matter, level in zip(rows, table.claims["matter"], table.claims["level"], strict=True):
         item = str(items[row]) if row >= 0 else None
-        if item not in item_cap:
+        if item not in bonus_ids:
             continue
         cents = level_cents.get((item, level))
         if cents is None:
             raise InvalidMark(item, "claims", f"unknown level {level!r}")
-        best[(row, matter)] = max(best.get((row, matter), 0), cents)
-    per_mark: dict[int, int] = defaultdict(int)
-    for (row, _), cents in best.items():
-        per_mark[row] += cents
-    per_item: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for row, cents in per_mark.items():
-        item = str(items[row])
-        per_item[(str(towns[row]), item)].append(min(cents, item_cap[item]))
-    per_town: dict[str, int] = defaultdict(int)
-    for (town, _), values in per_item.items():
-        per_town[town] += combine(values, rubric.aggregation.rule)
-    cap = to_cents(rubric.bonus.cap)
-    return {town: min(cents, cap) for town, cents in per_town.items()}
+        by_reviewer = given[(str(towns[row]), item, normalise_matter(matter))]
+        reviewer = str(reviewers[row])
+        by_reviewer[reviewer] = max(by_reviewer.get(reviewer, 0), cents)
+    pick = _majority if rubric.bonus.combine == "majority" else max
+    out = []
+    for (town, item, matter), by_reviewer in given.items():
+        cents = pick(by_reviewer.values())
+        out.append((town, item, matter, level_name[(item, cents)], cents,
+                    ",".join(sorted(r for r, c in by_reviewer.items() if c == cents))))
+    return pd.DataFrame(out, columns=columns)
+
+
+def _majority(levels: Iterable[int]) -> int:
+    """The level (in cents) most reviewers gave; among equally frequent levels the lower."""
+    counts = Counter(levels)
+    return max(counts, key=lambda cents: (counts[cents], -cents))
 
 
 def veto_findings(rubric: Rubric, table: MarkTable) -> pd.DataFrame:
     """Return per town with a finding: veto_findings, vetoes, max_grade, total_cap (NaN = none).
 
-    A veto counts as triggered when any reviewer's mark records it: it is a finding of
-    fact (弄虚作假, 拒不履行裁判) that the appeal procedure, not averaging, settles. With
+    A veto counts as triggered when any reviewer's mark records it, whatever the other
+    reviewers recorded (never averaged, never outvoted): it is a finding of fact (弄虚作假, 拒不履行裁判) that the appeal procedure, not averaging, settles. With
     several vetoes the strictest effect wins: the lowest allowed grade and the lowest cap
     (``zero`` caps the total at 0).
     """

@@ -80,9 +80,12 @@ def results(rubric_path: str, marks_path: str, towns: tuple[str, ...], out: str 
     outcome = compute_outcome(loaded, table, towns)
     shown = ranking_table(loaded, outcome)
     click.echo(_format_table(shown))
-    incomplete = int((~outcome.ranking["complete"]).sum())
+    status = outcome.ranking["status"]
+    incomplete, on_nothing = int((status == "incomplete").sum()), int((status == "not_rankable").sum())
     if incomplete:
-        click.echo(f"\n{incomplete} town(s) incomplete: not ranked until every item is scored.")
+        click.echo(f"\n{incomplete} town(s) incomplete: no total or rank until every item is scored.")
+    if on_nothing:
+        click.echo(f"\n{on_nothing} town(s) not ranked: none of their items applies.")
     if out:
         click.echo(f"\nwritten {write_ranking(loaded, outcome, out)}")
 

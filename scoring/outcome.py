@@ -3,34 +3,53 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
+from scoring.bonus_veto import bonus_matters
 from scoring.marks import MarkTable
-from scoring.ranking import rank_towns
+from scoring.ranking import RANKED, rank_towns
 from scoring.results import item_scores, town_results
 from scoring.rubric import Rubric
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Item scores (town × item), per-town results, and the ranking (all in cents)."""
+    """Item scores (town × item), per-town results, and the ranking (all in cents).
+
+    ``ranking["status"]`` says whether a town is ranked (``"ranked"``), ``"incomplete"``
+    or ``"not_rankable"``; only ranked towns have a rank, a grade and a total to show, the
+    others a note (``grade_note``, a Message) saying why. ``places`` holds each quota
+    band's places (band name -> towns), as ``rank_towns`` applied them; ``bonus_matters``
+    each counted bonus matter once (see ``scoring.bonus_veto.bonus_matters``).
+    """
 
     item_scores: pd.DataFrame
     results: pd.DataFrame
     ranking: pd.DataFrame
+    places: dict[str, int] = field(default_factory=dict)
+    bonus_matters: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["town", "item", "matter", "level", "cents", "reviewers"]))
 
     def town(self, town: str) -> dict:
-        """Return the ranking row of one town as a plain dict; KeyError if unknown."""
+        """Return the ranking row of one town as a plain dict (rank None when unranked); KeyError if unknown."""
         rows = self.ranking[self.ranking["town"] == town]
         if rows.empty:
             raise KeyError(town)
-        return rows.iloc[0].to_dict()
+        row = rows.iloc[0].to_dict()
+        row["rank"] = None if pd.isna(row["rank"]) else int(row["rank"])
+        return row
+
+    @property
+    def ranked(self) -> pd.DataFrame:
+        """The ranking rows of ranked towns, best first."""
+        return self.ranking[self.ranking["status"] == RANKED]
 
 
 def compute_outcome(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = None) -> Outcome:
     """Return item scores, results and ranking of every town in ``table`` and ``towns``."""
     scores = item_scores(rubric, table, towns)
     results = town_results(rubric, scores, table)
-    return Outcome(scores, results, rank_towns(rubric, results))
+    ranking, places = rank_towns(rubric, results)
+    return Outcome(scores, results, ranking, places, bonus_matters(rubric, table))

@@ -9,24 +9,36 @@ import pandas as pd
 
 from scoring.outcome import Outcome
 from scoring.points import from_cents
+from scoring.ranking import RANKED
 from scoring.rubric import Rubric
 
 
 def ranking_table(rubric: Rubric, outcome: Outcome) -> pd.DataFrame:
-    """Return one row per town in rank order (incomplete towns last) with readable columns."""
+    """Return one row per town in rank order (unranked towns last) with readable columns.
+
+    A town that is not ranked (incomplete, or nothing applicable) shows its note
+    ("未完成，缺 2 项") in place of the total, and no rank, grade or category points:
+    a partial sum must never stand beside real totals.
+    """
     ranking = outcome.ranking
+    ranked = (ranking["status"] == RANKED).to_numpy()
+    notes = [str(n) if n is not None else "" for n in ranking["grade_note"]]
+
+    def points(column: str) -> list:
+        return [from_cents(v) if r else "—" for v, r in zip(ranking[column], ranked, strict=True)]
+
     table = pd.DataFrame({
-        "名次": ranking["rank"],
+        "名次": ranking["rank"].astype(object).where(ranked, None),
         "单位": ranking["town"],
-        "总分": [from_cents(v) for v in ranking["total"]],
+        "总分": [from_cents(v) if r else n for v, r, n in zip(ranking["total"], ranked, notes, strict=True)],
         "等次": ranking["grade"].fillna("—"),
     })
     for category in rubric.categories:
-        table[f"{category.id} {category.title}"] = [from_cents(v) for v in ranking[f"cat:{category.id}"]]
+        table[f"{category.id} {category.title}"] = points(f"cat:{category.id}")
     table["加分"] = [from_cents(v) for v in ranking["bonus"]]
     table["一票否决"] = ranking["vetoes"].replace("", "—")
     table["评分分歧项"] = ranking["disagreements"]
-    table["备注"] = ranking["grade_note"]
+    table["备注"] = [n if r else "" for n, r in zip(notes, ranked, strict=True)]
     return table
 
 
@@ -35,11 +47,11 @@ def write_ranking(rubric: Rubric, outcome: Outcome, path: str | Path) -> Path:
     path = Path(path)
     table = ranking_table(rubric, outcome)
     if path.suffix.lower() == ".csv":
-        table.astype(str).to_csv(path, index=False, encoding="utf-8-sig")
+        table.assign(名次=table["名次"].where(table["名次"].notna(), "—")).astype(str).to_csv(
+            path, index=False, encoding="utf-8-sig")
     else:
         # Excel has no decimal type; two-place values are shown exactly as numbers.
-        decimals = [c for c in table.columns if table[c].map(lambda v: isinstance(v, Decimal)).all()]
-        table = table.astype({c: float for c in decimals})
+        table = table.map(lambda v: float(v) if isinstance(v, Decimal) else v)
         table["名次"] = table["名次"].astype(object).where(table["名次"].notna(), "—")
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             table.to_excel(writer, sheet_name="排名", index=False)

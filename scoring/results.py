@@ -54,15 +54,19 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
     has = n > 0
     low, high = np.where(has, low, 0.0), np.where(has, high, 0.0)  # no mark: no inf to subtract
     rule = rubric.aggregation.rule
+    # The exact combined value is numerator / denominator (cents); it is rounded once here,
+    # and rescaled categories use the exact value so that they too round once.
     if rule == "median":
-        combined = _group_median(key, values, n)
+        numerator, denominator = _group_median(key, values, n), np.full(cells, 2, dtype=np.int64)
     elif rule == "trimmed_mean":
         trim = n >= 3
-        kept = np.where(trim, total - low - high, total)
-        combined = div_round_half_up(np.where(has, kept, 0).astype(np.int64), np.maximum(np.where(trim, n - 2, n), 1))
+        numerator = np.where(trim, total - low - high, total).astype(np.int64)
+        denominator = np.where(trim, n - 2, n).astype(np.int64)
     else:
-        combined = div_round_half_up(total.astype(np.int64), np.maximum(n, 1))
-    points = np.where(has, combined, np.nan).astype(float)
+        numerator, denominator = total.astype(np.int64), n.astype(np.int64)
+    numerator = np.where(has, numerator, 0)
+    denominator = np.where(has, np.maximum(denominator, 1), 1)
+    points = np.where(has, div_round_half_up(numerator, denominator), np.nan).astype(float)
     occurrences = np.bincount(key, weights=computed.occurrences[is_item][applicable][scored], minlength=cells)
 
     marked = np.bincount(key_all, minlength=cells)
@@ -73,6 +77,8 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
     max_cents = tables.max[item_index]
     full_marks = not_applicable & (policy == "full_marks")
     points[full_marks] = max_cents[full_marks]
+    numerator = np.where(full_marks, max_cents, numerator)
+    denominator = np.where(full_marks, 1, denominator)
     rescaled = not_applicable & (policy == "rescale_category")
     threshold = to_cents(rubric.aggregation.disagreement_threshold)
     return pd.DataFrame({
@@ -81,6 +87,8 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
         "category": pd.Categorical.from_codes(tables.category[item_index], categories=tables.category_ids),
         "max": max_cents,
         "points": points,
+        "exact_num": numerator,
+        "exact_den": denominator,
         "n_marks": n,
         "lowest": np.where(has, low, np.nan),
         "highest": np.where(has, high, np.nan),
@@ -93,25 +101,26 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
 
 
 def _group_median(key: np.ndarray, values: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Median per key, rounded half up; a median of cents ends in .0 or .5."""
+    """Twice the median per key (lower + upper middle value): exact integer cents × 2."""
     order = np.lexsort((values, key))
     ordered = values[order]
     starts = np.concatenate(([0], np.cumsum(n)[:-1]))
     has = n > 0
     lower = ordered[np.where(has, starts + (n - 1) // 2, 0)] if len(ordered) else np.zeros(len(n))
     upper = ordered[np.where(has, starts + n // 2, 0)] if len(ordered) else np.zeros(len(n))
-    return np.floor((lower + upper) / 2 + 0.5)
+    return (lower + upper).astype(np.int64)
 
 
 def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.DataFrame:
     """Return one row per town: category sums, bonus, veto findings and total (cents).
 
     Columns: town, one ``cat:<id>`` per category, items_total, bonus, total, missing
-    (items without a mark), complete, deductions (occurrences), disagreements,
+    (items without a mark), complete, applicable (items not marked not applicable), deductions (occurrences), disagreements,
     veto_findings (count), vetoes (ids, comma separated), max_grade (best grade a veto
     still allows, or None). A category with items under ``rescale_category`` that do not
-    apply is scaled up: ``earned × category points / applicable maximum``, rounded half
-    up; if none of its items apply it earns its full points. ``scores`` must come from
+    apply is scaled up: ``earned × category points / applicable maximum``, where
+    ``earned`` is the sum of its items' exact (unrounded) reviewer combinations, so the
+    category is rounded half up once; if none of its items apply it earns its full points. ``scores`` must come from
     ``item_scores`` (town by town, items in rubric order). Bonus and veto: see helpers.
     """
     n_items = sum(1 for _ in rubric.all_items())
@@ -124,6 +133,7 @@ def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.D
     earned = np.nan_to_num(grid("points")).astype(np.int64)
     rescaled = grid("rescaled").astype(bool)
     applicable_max = np.where(rescaled, 0, grid("max"))
+    numerator, denominator = grid("exact_num").astype(np.int64), grid("exact_den").astype(np.int64)
     result = pd.DataFrame({"town": towns})
     start = 0
     for category in rubric.categories:
@@ -131,14 +141,14 @@ def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.D
         columns = slice(start, start + width)
         start += width
         got = earned[:, columns].sum(axis=1)
-        possible = applicable_max[:, columns].sum(axis=1)
-        cat_points = to_cents(category.points)
-        scaled = np.where(possible > 0, div_round_half_up(got * cat_points, np.maximum(possible, 1)), cat_points)
-        result[f"cat:{category.id}"] = np.where(rescaled[:, columns].any(axis=1), scaled, got)
+        result[f"cat:{category.id}"] = np.where(rescaled[:, columns].any(axis=1), _rescaled(
+            numerator[:, columns], denominator[:, columns], applicable_max[:, columns].sum(axis=1),
+            to_cents(category.points)), got)
     category_columns = [f"cat:{c.id}" for c in rubric.categories]
     result["items_total"] = result[category_columns].sum(axis=1).astype(np.int64)
     result["missing"] = grid("missing").sum(axis=1).astype(np.int64)
     result["complete"] = result["missing"] == 0
+    result["applicable"] = (~grid("not_applicable").astype(bool)).sum(axis=1).astype(np.int64)
     result["deductions"] = grid("deductions").sum(axis=1)
     result["disagreements"] = grid("disagreement").sum(axis=1).astype(np.int64)
     bonus = bonus_points(rubric, table)
@@ -151,3 +161,15 @@ def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.D
     total_cap = vetoes["total_cap"].astype(float).to_numpy()
     result["total"] = np.where(np.isnan(total_cap), total, np.minimum(total, np.nan_to_num(total_cap))).astype(np.int64)
     return result
+
+
+def _rescaled(numerator: np.ndarray, denominator: np.ndarray, possible: np.ndarray, cat_points: int) -> np.ndarray:
+    """Category points ``Σ(num/den) × cat_points / possible`` per town, rounded once (exact integers).
+
+    Denominators are reviewer counts (or 2 for a median), so their least common multiple
+    stays small and every product fits in 64 bits.
+    """
+    common = np.lcm.reduce(denominator, axis=1)
+    earned = (numerator * (common[:, None] // denominator)).sum(axis=1)
+    scaled = div_round_half_up(earned * cat_points, np.maximum(possible * common, 1))
+    return np.where(possible > 0, scaled, cat_points)

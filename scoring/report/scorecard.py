@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -16,7 +15,8 @@ import numpy as np
 from scoring.marks import Mark
 from scoring.methods import method_of
 from scoring.outcome import Outcome
-from scoring.points import format_points, to_cents
+from scoring.points import div_round_half_up, format_points, to_cents
+from scoring.ranking import RANKED
 from scoring.rubric import Rubric
 
 
@@ -56,8 +56,8 @@ class CategoryLine:
     points: str
     max_points: str
     share: float  # points / max, 0..1
-    district_average: str
-    district_average_share: float
+    district_average: str  # "—" when no town is ranked
+    district_average_share: float | None
     district_best: str
 
 
@@ -81,12 +81,14 @@ class Scorecard:
     town: str
     released: str
     complete: bool
-    total: str
+    ranked: bool  # False: no total, rank or grade; ``status_note`` says why
+    total: str  # the total of a ranked town; otherwise the status note ("未完成，缺 2 项")
     max_total: str
     rank: int | None
     ranked_towns: int
     grade: str
     grade_note: str
+    status_note: str
     categories: tuple[CategoryLine, ...]
     items: tuple[ItemLine, ...]
     bonus: str
@@ -103,7 +105,7 @@ class Scorecard:
     @property
     def total_change(self) -> str:
         """Change of the total from last year's, signed ("+1.5", "-2", "0"); "" when unknown."""
-        if not self.previous_total or not self.complete:
+        if not self.previous_total or not self.ranked:
             return ""
         change = to_cents(self.total) - to_cents(self.previous_total)
         return ("+" if change > 0 else "") + format_points(change)
@@ -125,21 +127,25 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
     ``previous_total`` is the town's total in last year's released assessment, if any.
     """
     row = outcome.town(town)
-    results = outcome.results
     scores = outcome.item_scores
     mine = scores[scores["town"] == town]
-    ranked = outcome.ranking[outcome.ranking["complete"]]
+    ranked = outcome.ranked
+    is_ranked = row["status"] == RANKED
+    unscored = set(mine.loc[mine["missing"].to_numpy(dtype=bool), "category"].astype(str))
     categories = []
     for category in rubric.categories:
         column = f"cat:{category.id}"
-        values = results.loc[results["complete"], column].to_numpy() if len(ranked) else np.array([0])
-        average = int(round(values.mean())) if len(values) else 0
+        values = ranked[column].to_numpy(dtype=np.int64)
+        # Over the ranked towns only; with none ranked there is no district figure ("—").
+        average = int(div_round_half_up(values.sum(), len(values))) if len(values) else None
         max_cents = to_cents(category.points)
+        shown = None if category.id in unscored else int(row[column])  # a partial sum is no score
         categories.append(CategoryLine(
-            id=category.id, title=category.title, points=format_points(row[column]),
-            max_points=format_points(max_cents), share=row[column] / max_cents,
-            district_average=format_points(average), district_average_share=average / max_cents,
-            district_best=format_points(int(values.max()) if len(values) else 0)))
+            id=category.id, title=category.title, points=format_points(shown) if shown is not None else "—",
+            max_points=format_points(max_cents), share=(shown or 0) / max_cents,
+            district_average=format_points(average) if average is not None else "—",
+            district_average_share=average / max_cents if average is not None else None,
+            district_best=format_points(int(values.max())) if len(values) else "—"))
     by_item: dict[str, list[Mark]] = {}
     for mark in marks:
         if mark.town == town:
@@ -157,20 +163,24 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
             id=item.id, category_id=category.id, title=item.title, max_points=format_points(item.max_cents),
             points=format_points(earned) if earned is not None else "—", lost=format_points(lost),
             not_applicable=bool(line["not_applicable"]), findings=findings if lost else ()))
-    bonus = tuple(Finding(text=f"{c.matter}（{c.level}）", department=context.departments.get(m.reviewer, ""))
-                  for m in marks if m.town == town and m.claims for c in m.claims)
+    matters = outcome.bonus_matters[outcome.bonus_matters["town"] == town]
+    bonus = tuple(Finding(text=f"{r['matter']}（{r['level']}）", department="、".join(dict.fromkeys(
+        d for d in (context.departments.get(name, "") for name in r["reviewers"].split(",")) if d)))
+        for r in matters.to_dict("records"))  # each matter once, at the level counted
     vetoes = tuple(Finding(text=f"{rubric.veto(m.item).title}：{m.comment}",
                            department=context.departments.get(m.reviewer, ""))
                    for m in marks if m.town == town and m.triggered)
-    rank = row["rank"]
+    note = str(row["grade_note"]) if row["grade_note"] is not None else ""
     card = Scorecard(
         previous_total=previous_total,
         district=district, assessment=assessment, year=year, town=town, released=released,
-        complete=bool(row["complete"]), total=format_points(row["total"]),
+        complete=bool(row["complete"]), ranked=is_ranked,
+        total=format_points(row["total"]) if is_ranked else note,
         max_total=format_points(to_cents(rubric.total_points)),
-        rank=None if rank is None or str(rank) == "<NA>" else int(rank), ranked_towns=len(ranked),
-        grade=row["grade"] or "—", grade_note=row["grade_note"] or "", categories=tuple(categories),
-        items=tuple(items), bonus=format_points(row["bonus"]), bonus_findings=bonus, veto_findings=vetoes)
+        rank=row["rank"], ranked_towns=len(ranked),
+        grade=row["grade"] or "—", grade_note=note if is_ranked else "", status_note="" if is_ranked else note,
+        categories=tuple(categories), items=tuple(items), bonus=format_points(row["bonus"]), bonus_findings=bonus,
+        veto_findings=vetoes)
     return _with_verification(card)
 
 
@@ -237,22 +247,23 @@ class RankingReport:
 
 def build_ranking(*, rubric: Rubric, outcome: Outcome, district: str, assessment: str, year: int,
                   released: str) -> RankingReport:
-    """Return the district ranking: ranked towns in order, incomplete towns listed apart."""
+    """Return the district ranking: ranked towns in order, the others (incomplete, not
+    rankable) listed apart with their note in place of a total; places from ``outcome``."""
     rows, incomplete = [], []
     for record in outcome.ranking.to_dict("records"):
-        rank = record["rank"]
+        ranked = record["status"] == RANKED
+        note = str(record["grade_note"]) if record["grade_note"] is not None else ""
         line = RankingRow(
-            rank=None if rank is None or str(rank) == "<NA>" else int(rank), town=record["town"],
-            total=format_points(record["total"]), grade=record["grade"] or "—",
-            categories=tuple(format_points(record[f"cat:{c.id}"]) for c in rubric.categories),
-            bonus=format_points(record["bonus"]), vetoes=record["vetoes"] or "", note=record["grade_note"] or "")
-        (rows if record["complete"] else incomplete).append(line)
+            rank=int(record["rank"]) if ranked else None, town=record["town"],
+            total=format_points(record["total"]) if ranked else note, grade=record["grade"] or "—",
+            categories=tuple(format_points(record[f"cat:{c.id}"]) if ranked else "—" for c in rubric.categories),
+            bonus=format_points(record["bonus"]), vetoes=record["vetoes"] or "", note=note)
+        (rows if ranked else incomplete).append(line)
     bands = tuple(f"{b.name}：≥{format_points(to_cents(b.min_total))}分"
                   + (f"，不超过{b.quota * 100:.0f}%" if b.quota is not None else "") for b in rubric.grades)
-    # The quota in towns is floor(quota × ranked towns), as rank_towns applies it.
     band_lines = tuple(BandLine(
         name=b.name, min_total=format_points(to_cents(b.min_total)), awarded=sum(r.grade == b.name for r in rows),
-        quota=f"不超过{b.quota * 100:.0f}%（最多{math.floor(b.quota * len(rows))}个）" if b.quota is not None else "")
+        quota=f"不超过{b.quota * 100:.0f}%（最多{outcome.places[b.name]}个）" if b.name in outcome.places else "")
         for b in rubric.grades)
     return RankingReport(district=district, assessment=assessment, year=year, released=released,
                          category_titles=tuple(c.title for c in rubric.categories), bands=bands,

@@ -39,6 +39,7 @@ def check_rubric(rubric: Rubric) -> list[Found]:
     found += tie_break_problems(rubric.tie_break, {c.id for c in rubric.categories})
     found += bonus_problems(rubric.bonus)
     found += veto_problems(rubric.vetoes, {b.name for b in rubric.grades})
+    found += quota_rule_problems(rubric)
     return found
 
 
@@ -201,3 +202,15 @@ def _route_text(data: dict, loc: Loc) -> str:
                 kind = "bonus item"
             parts.append(f"{kind} {node.get('id')}")
     return " → ".join(parts)
+
+
+def quota_rule_problems(rubric: Rubric) -> list[Found]:
+    """quota_rounding and quota_min_places only mean something when a band has a quota."""
+    if any(band.quota is not None for band in rubric.grades):
+        return []
+    found: list[Found] = []
+    if rubric.quota_min_places is not None:
+        found.append((("quota_min_places",), "no grade band has a quota"))
+    if "quota_rounding" in rubric.model_fields_set:
+        found.append((("quota_rounding",), "no grade band has a quota"))
+    return found

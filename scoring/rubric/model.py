@@ -93,8 +93,19 @@ class BonusItem(Model):
     department: str = ""
 
 
+BonusCombine = Literal["highest", "majority"]
+
+
 class BonusSection(Model):
+    """The bonus items and how several reviewers' findings of one matter combine.
+
+    ``combine``: ``highest`` (default) counts each matter once at the highest level any
+    reviewer confirmed; ``majority`` at the level most of the reviewers who recorded the
+    matter gave, a tie going to the lower level. See ``scoring.bonus_veto.bonus_points``.
+    """
+
     cap: Points = Field(gt=0, description="cap on the sum of all bonus points")
+    combine: BonusCombine = "highest"
     items: list[BonusItem] = Field(min_length=1)
 
 
@@ -129,6 +140,8 @@ class Aggregation(Model):
     )
 
 
+QuotaRounding = Literal["floor", "round", "ceil"]
+
 TieBreak = Annotated[str, Field(pattern=r"^(total|fewer_veto_findings|fewer_deductions|category:.+)$")]
 
 
@@ -143,6 +156,10 @@ class Rubric(Model):
     total_points: Points = Field(gt=0)
     aggregation: Aggregation = Aggregation()
     grades: list[GradeBand] = Field(min_length=1)
+    quota_rounding: QuotaRounding = Field(
+        "floor", description="how quota × ranked towns becomes places (round: half up)")
+    quota_min_places: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="a band with a quota admits at least this many towns (at most all ranked)")
     tie_break: list[TieBreak] = Field(default_factory=lambda: ["total"])
     categories: list[Category] = Field(min_length=1)
     bonus: BonusSection | None = None

@@ -84,12 +84,19 @@ def complete_marks(session: Session, assessment_id: int, town_id: int | None = N
                    unusable: list[UnusableMark] | None = None) -> list[Mark]:
     """The assessment's (or one town's) complete marks as domain Marks, by town and user name.
 
-    Each is checked against the rubric as it is read: a stored mark that is not valid (no
-    page may fail on one) is left out and, when ``unusable`` is given, listed there.
+    Only marks whose reviewer is still assigned the item for that town (an assignment for
+    every town, or for this one) count: removing an assignment withdraws the marks made
+    under it (they stay stored, and count again if the assignment is restored). Each is
+    checked against the rubric as it is read: a stored mark that is not valid (no page may
+    fail on one) is left out and, when ``unusable`` is given, listed there.
     """
     towns = assessment_towns(session, assessment_id)
     users = users_by_id(session)
-    query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True))
+    assigned = select(Assignment.id).where(
+        Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
+        Assignment.item_id == MarkRow.item_id,
+        or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
+    query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True), assigned)
     if town_id is not None:
         query = query.where(MarkRow.town_id == town_id)
     rows = session.execute(query).scalars()

@@ -92,12 +92,13 @@ def test_a_total_equals_the_sum_of_its_parts(marks):
 @SETTINGS
 @given(assessment())
 def test_quotas_are_never_exceeded_and_better_ranks_never_get_worse_grades(marks):
-    ranking = compute_outcome(RUBRIC, mark_table(marks)).ranking
-    ranked = ranking[ranking["complete"]]
+    outcome = compute_outcome(RUBRIC, mark_table(marks))
+    ranked = outcome.ranked
     order = {band.name: index for index, band in enumerate(RUBRIC.grades)}
     for band in RUBRIC.grades:
-        if band.quota is not None:
-            assert (ranked["grade"] == band.name).sum() <= math.floor(band.quota * len(ranked))
+        if band.quota is not None:  # the rubric's default rounding is floor
+            assert (ranked["grade"] == band.name).sum() <= outcome.places[band.name] == math.floor(
+                band.quota * len(ranked))
     free = ranked[ranked["veto_findings"] == 0].sort_values("rank")
     grade_order = [order[g] for g in free["grade"]]
     assert grade_order == sorted(grade_order)
@@ -112,3 +113,35 @@ def test_ranking_does_not_depend_on_the_order_of_input_rows(marks, rnd):
     second = compute_outcome(RUBRIC, mark_table(shuffled)).ranking
     columns = ["town", "total", "rank", "grade", "bonus", "missing"]
     assert first[columns].equals(second[columns])
+
+
+CLAIMS = st.lists(st.tuples(st.sampled_from(["甲", "乙", "丙"]), st.sampled_from(["国家", "市", "区"])), max_size=4)
+
+
+@SETTINGS
+@given(st.lists(CLAIMS, min_size=1, max_size=4), st.sampled_from(["highest", "majority"]))
+def test_bonus_never_exceeds_its_caps_and_a_reviewer_finding_nothing_never_lowers_it(findings, rule):
+    rubric = RUBRIC.model_copy(update={"bonus": RUBRIC.bonus.model_copy(update={"combine": rule})})
+
+    def bonus(marks):
+        return compute_outcome(rubric, mark_table(marks)).town("镇")["bonus"]
+
+    marks = [Mark(town="镇", item="X1", reviewer=f"r{i}", claims=[BonusClaim(matter=m, level=lv) for m, lv in c])
+             for i, c in enumerate(findings)]
+    got = bonus(marks)
+    assert 0 <= got <= 150  # X1's max_points (under the section cap of 2)
+    assert bonus([*marks, Mark(town="镇", item="X1", reviewer="nobody")]) >= got
+
+
+@SETTINGS
+@given(assessment(), st.sampled_from(["floor", "round", "ceil"]), st.sampled_from([None, 1, 2]))
+def test_quotas_are_never_exceeded_with_any_rounding_and_tied_towns_share_a_grade(marks, rounding, min_places):
+    rubric = RUBRIC.model_copy(update={"quota_rounding": rounding, "quota_min_places": min_places})
+    outcome = compute_outcome(rubric, mark_table(marks))
+    ranked = outcome.ranked
+    for band in rubric.grades:
+        if band.quota is not None:
+            assert (ranked["grade"] == band.name).sum() <= outcome.places[band.name] <= len(ranked)
+    keys = ["total", "cat:A", "veto_findings"]  # the rubric's tie-break chain
+    assert (ranked.groupby(keys)["grade"].nunique() <= 1).all()
+    assert ranked["rank"].notna().all() and outcome.ranking.loc[outcome.ranking["status"] != "ranked", "rank"].isna().all()

@@ -18,8 +18,7 @@ def with_tie_break(rubric, chain):
 
 
 def ranks(outcome) -> dict[str, int | None]:
-    return {row.town: (None if str(row.rank) == "<NA>" else int(row.rank))
-            for row in outcome.ranking.itertuples()}
+    return {town: outcome.town(town)["rank"] for town in outcome.ranking["town"]}
 
 
 def test_equal_totals_share_a_rank_and_the_next_rank_skips(minimal_rubric):
@@ -77,7 +76,7 @@ def test_quota_limits_the_top_band_and_the_rest_fall_to_the_next(minimal_rubric)
     outcome = outcome_of(minimal_rubric, marks)
     grades = outcome.ranking.set_index("town")["grade"]
     assert [grades[f"镇{i}"] for i in range(10)] == ["优秀"] * 3 + ["良好"] * 7
-    assert "名额已满" in outcome.town("镇3")["grade_note"]
+    assert str(outcome.town("镇3")["grade_note"]) == "优秀名额已满（限3个）"
 
 
 def test_towns_tied_at_the_quota_edge_fall_together_so_the_quota_is_not_exceeded(minimal_rubric):

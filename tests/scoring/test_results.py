@@ -136,8 +136,8 @@ def test_unscored_items_make_a_town_incomplete_and_unranked_not_zero(minimal_rub
     outcome = outcome_of(minimal_rubric, marks, towns=["北塘镇"])
     dong = outcome.town("东港镇")
     assert (dong["missing"], dong["complete"]) == (1, False)
-    assert dong["rank"] is None or str(dong["rank"]) == "<NA>"
-    assert dong["grade"] is None and "缺 1 项" in dong["grade_note"]
+    assert dong["rank"] is None and dong["status"] == "incomplete"
+    assert dong["grade"] is None and str(dong["grade_note"]) == "未完成，缺 1 项"
     assert outcome.town("北塘镇")["missing"] == 5
     assert outcome.town("西岭镇")["rank"] == 1
 
@@ -160,7 +160,7 @@ def test_veto_forces_the_lowest_grade_whatever_the_points(minimal_rubric):
     outcome = outcome_of(rubric, town_marks("东港镇") + [veto] + town_marks("西岭镇"))
     dong = outcome.town("东港镇")
     assert dong["total"] == 1000 and dong["grade"] == "不合格"
-    assert dong["vetoes"] == "V1" and "一票否决" in dong["grade_note"]
+    assert dong["vetoes"] == "V1" and "一票否决" in str(dong["grade_note"])
     assert outcome.town("西岭镇")["grade"] == "优秀"
 
 
@@ -181,3 +181,26 @@ def test_item_scores_keep_how_many_marks_were_combined(minimal_rubric):
     scores = item_scores(minimal_rubric, mark_table(town_marks("东港镇", reviewers=("a", "b", "c"))))
     assert set(scores["n_marks"]) == {3}
     assert len(scores) == 5
+
+
+def test_a_rescaled_category_is_rounded_once_from_the_exact_reviewer_mean(minimal_rubric):
+    # B1 n/a (rescale); B2 met; B3 0.55 and 0.6 -> mean 0.575 (item shown as 0.58).
+    # B = (1 + 0.575) × 4 / 2 = 3.15; rounding the item first would give 3.16.
+    given = {"r1": "0.55", "r2": "0.6"}
+    marks = town_marks("东港镇", reviewers=("r1", "r2"), B1={"not_applicable": True, "comment": "无平台任务"},
+                       B3=lambda r: {"points": given[r], "comment": "x"})
+    outcome = outcome_of(minimal_rubric, marks)
+    assert points(outcome, "东港镇", "B3") == pytest.approx(0.58)
+    assert outcome.town("东港镇")["cat:B"] == 315
+
+
+@pytest.mark.parametrize(("rule", "expected"), [("median", 315), ("trimmed_mean", 320)])
+def test_a_rescaled_category_uses_the_exact_median_and_trimmed_mean_too(minimal_rubric, rule, expected):
+    # median of 0.55 and 0.6 is 0.575 -> B = 1.575 × 2 = 3.15 (not 3.16); the trimmed mean of
+    # 0.55, 0.6 and 0.7 keeps 0.6 -> B = 3.2
+    rubric = minimal_rubric.model_copy(update={
+        "aggregation": minimal_rubric.aggregation.model_copy(update={"rule": rule})})
+    given = {"r1": "0.55", "r2": "0.6", "r3": "0.7"} if rule == "trimmed_mean" else {"r1": "0.55", "r2": "0.6"}
+    marks = town_marks("东港镇", reviewers=tuple(given), B1={"not_applicable": True, "comment": "无平台任务"},
+                       B3=lambda r: {"points": given[r], "comment": "x"})
+    assert outcome_of(rubric, marks).town("东港镇")["cat:B"] == expected

@@ -109,12 +109,15 @@ def test_incomplete_towns_are_listed_apart_and_not_ranked(demo_settings: Setting
     _, text = read(batch.render_ranking(demo_settings, report).path)
     apart = text.index("未完成评分的单位（不参加排名）")
     for row in report.incomplete:
-        assert text.find(f"{row.town}{row.total}{row.note}".replace(" ", ""), apart) > apart
-    assert "名次" not in text  # no ranked table at all
+        assert row.total == row.note and row.note.startswith("未完成，缺")  # no partial total
+        assert text.find(f"{row.town}{row.note}".replace(" ", ""), apart) > apart
+    assert "名次" not in text and "已评小计" not in text  # no ranked table, no partial sums
 
     pdf = render_document(render_scorecard_html(card))
     text = pdfcheck.squash(pdfcheck.pdf_text(pdf))
-    assert f"已完成评分项目小计{card.total}分" in text and "暂不排名，不评定等次" in text
+    expected = pdfcheck.squash(f"西岭镇：{card.status_note}。不计总分，暂不排名，不评定等次")
+    assert expected in text and "总得分" not in text
+    assert all(c.district_average == "—" for c in card.categories)  # no town of 2025 is complete
 
 
 def test_cached_scorecard_is_served_without_rendering_again(demo_settings: Settings, demo_session: Session,
@@ -176,7 +179,8 @@ def test_verification_code_changes_when_one_mark_changes(demo_session: Session) 
                          expected_version=state.version, running_total=False)
     after = services.town_scorecard(demo_session, 2, town_id)
 
-    assert after.total != before.total and after.verification != before.verification
+    changed = {i.id for i, j in zip(before.items, after.items, strict=True) if i.points != j.points}
+    assert changed == {item} and after.verification != before.verification  # (an incomplete town: no total)
     assert re.fullmatch(r"[0-9A-F]{4}(-[0-9A-F]{4}){3}", after.verification)
     pdf = render_document(render_scorecard_html(after))
     assert all(f"核验码{after.verification}" in page for page in page_texts(pdf))
