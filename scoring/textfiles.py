@@ -78,8 +78,8 @@ def check_text(text: str, max_bytes: int = MAX_TEXT_BYTES) -> None:
         raise UnreadableText(N_("内容超过 %(n)s KB", n=max_bytes // 1024))
     bad = _NOT_PRINTABLE.search(text)
     if bad:
-        raise UnreadableText(N_("不允许的控制字符 U+%(code)s", code=f"{ord(bad.group()):04X}"),
-                             text.count("\n", 0, bad.start()) + 1)
+        code = format(ord(bad.group()), "04X")
+        raise UnreadableText(N_("不允许的控制字符 U+%(code)s", code=code), text.count("\n", 0, bad.start()) + 1)
 
 
 def spreadsheet_safe(value: object) -> object:
