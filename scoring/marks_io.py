@@ -55,6 +55,7 @@ def read_marks(path: str | Path, rubric: Rubric) -> MarkTable:
     """
     path = Path(path)
     sheets, problems = read_table(path)
+    unreadable = {(p.sheet, p.row) for p in problems}  # e.g. a formula: the row is not parsed
     marks: list[Mark] = []
     first_row: dict[tuple[str, str, str], tuple[str, int]] = {}
     for sheet in sheets:
@@ -64,6 +65,8 @@ def read_marks(path: str | Path, rubric: Rubric) -> MarkTable:
             continue
         columns = [_ALIASES[c] for c in sheet.header]
         for number, cells in sheet.rows:
+            if (sheet.name, number) in unreadable:
+                continue
             row = dict(zip(columns, cells, strict=False))
             key = tuple(normalised(str(row.get(c, ""))) for c in ("town", "item", "reviewer"))
             if key in first_row and all(key):

@@ -16,7 +16,7 @@ import yaml
 
 from scoring.errors import Problem, RubricError
 from scoring.messages import N_
-from scoring.rubric.routes import Loc
+from scoring.rubric.routes import Loc, split
 from scoring.textfiles import MAX_TEXT_BYTES, UnreadableText, check_text
 
 MAX_DEPTH = 40  # a rubric nests about 10 levels deep
@@ -87,9 +87,11 @@ def _build(text: str, file: str) -> tuple[Any, Lines]:
             if kind is not yaml.ScalarEvent:
                 _refuse(file, N_("字段名只能是文本"), mark)
             key = _scalar(event, file)
-            if key in frame[3]:
-                _refuse(file, N_("字段 %(key)s 重复（第 %(first)s 行已有），同一层级的字段只能写一次",
-                                 key=key, first=frame[3][key]), mark)
+            if key in frame[3]:  # named by route and field, from the data read so far
+                route, field = split(root, (*frame[1], key))
+                raise RubricError(file, [Problem(file, N_("字段重复（第 %(first)s 行已有），同一层级的字段只能写一次",
+                                                          first=frame[3][key]),
+                                                 path=route, field=field, line=at[0], column=at[1])])
             frame[3][key] = at[0]
             frame[2] = key
             lines[(*frame[1], key)] = at
