@@ -6,7 +6,8 @@
 Builds a rubric of ``--items`` items (50 categories, every scoring method, flow-style
 YAML as a hand-written file would be), then times ``parse_rubric`` (YAML, line map, model,
 cross-field checks) on the valid text and on a text with one duplicate id per category.
-Also times the refusal of a 377-byte "billion laughs" alias bomb. Prints figures only.
+Also times the refusal of a "billion laughs" alias bomb, alone and after ~1 MB of rubric
+text (the worst case under the size limit). Prints figures only.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def main() -> None:
               f"{seconds:.2f} s (median of {args.repeat}), {problems} problem(s)")
     seconds, problems = timed(BOMB, args.repeat)
     print(f"alias bomb, {len(BOMB.encode())} bytes: {seconds * 1000:.1f} ms, {problems} problem(s)")
+    # The worst case under the 1 MB limit: a bomb after ~1 MB of valid rubric text.
+    late = big_rubric(5800) + "x: " + BOMB.splitlines()[0].split(": ", 1)[1] + "\n"
+    seconds, problems = timed(late, args.repeat)
+    print(f"anchor after {len(late.encode()) / 1024:.0f} KB of rubric: {seconds:.2f} s, {problems} problem(s)")
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
