@@ -46,13 +46,8 @@ _NO_KEY = object()
 _STR = "tag:yaml.org,2002:str"
 _IMPLICIT = yaml.SafeLoader.yaml_implicit_resolvers  # first character -> [(tag, pattern)]
 _constructor = yaml.constructor.SafeConstructor()
-_SCALARS = {
-    "tag:yaml.org,2002:null": lambda value: None,
-    "tag:yaml.org,2002:bool": lambda value: _constructor.bool_values[value.lower()],
-    **{f"tag:yaml.org,2002:{kind}": (lambda tag: lambda value: _constructor.yaml_constructors[tag](
-        _constructor, yaml.ScalarNode(tag, value)))(f"tag:yaml.org,2002:{kind}")
-       for kind in ("int", "float", "timestamp")},
-}
+# The tags a rubric may hold besides text, built by PyYAML's safe constructors.
+_TYPED = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("null", "bool", "int", "float", "timestamp"))
 
 
 def _build(text: str, file: str) -> tuple[Any, Lines]:
@@ -135,11 +130,10 @@ def _scalar(event: yaml.ScalarEvent, file: str) -> Any:
         tag = next((t for t, pattern in resolvers if pattern.match(value)), _STR)
     if tag == _STR:
         return value
-    make = _SCALARS.get(tag)
-    if make is None:
+    if tag not in _TYPED:
         _refuse(file, N_("不支持的 YAML 标签 %(tag)s", tag=tag), event.start_mark)
     try:
-        return make(value)
+        return _constructor.yaml_constructors[tag](_constructor, yaml.ScalarNode(tag, value))
     except (ValueError, KeyError, yaml.YAMLError):
         _refuse(file, N_("%(value)s 不是有效的 %(tag)s", value=value, tag=tag), event.start_mark)
 
