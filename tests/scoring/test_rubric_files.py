@@ -209,3 +209,13 @@ def test_pydantic_message_maps_error_types_to_chinese_with_parameters(value, exp
 def test_an_unmapped_pydantic_error_keeps_its_detail():
     message = pydantic_message({"type": "something_new", "msg": "Something new happened"})
     assert str(message) == "取值无效：Something new happened"
+
+
+def test_the_one_pass_reader_reads_scalars_exactly_as_pyyaml_safe_load():
+    import yaml
+
+    from scoring.rubric.source import read_yaml
+
+    text = ("a: ~\nb: yes\nc: 0x1f\nd: 1.5e2\ne: 1.5e+2\nf: 2025-01-02\ng: \"12\"\nh:\ni: !!str 5\nj: .inf\n"
+            "k: 0.50\nl: 010\nm: [1, -2, +3, 1_000]\nn: {x: null, y: Off}\no: ''\np: |\n  多行\n  文本\n")
+    assert read_yaml(text, "x.yaml")[0] == yaml.safe_load(text)
