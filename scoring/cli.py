@@ -8,7 +8,8 @@ from decimal import Decimal
 import click
 import pandas as pd
 
-from scoring.errors import MarksFileError, RubricError
+from scoring.errors import CellProblem, MarksFileError, RubricError
+from scoring.messages import N_
 from scoring.points import format_points, to_cents
 from scoring.rubric import Rubric
 from scoring.rubric.load import load_rubric
@@ -34,12 +35,51 @@ def rubric_check(files: tuple[str, ...]) -> None:
             loaded = load_rubric(file)
         except RubricError as exc:
             failed = True
-            click.echo(f"FAIL {file}: {len(exc.problems)} problem(s)", err=True)
+            head = N_("%(file)s：%(n)s 个问题", file=file, n=len(exc.problems))
+            click.echo(f"FAIL {head}", err=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             continue
+        except OSError as exc:
+            failed = True
+            click.echo(f"FAIL {_unreadable(file, exc)}", err=True)
+            continue
         click.echo(f"OK {file}: {summary(loaded)}")
     sys.exit(1 if failed else 0)
+
+
+def _unreadable(file: str, error: OSError) -> str:
+    return str(N_("无法读取文件 %(file)s：%(error)s", file=file, error=error.strerror or error))
+
+
+def _file_error(error: RubricError | MarksFileError) -> str:
+    """Every problem of a refused file, one a line (``file:line → route → field: message``)."""
+    if isinstance(error, RubricError):
+        head = N_("%(file)s：%(n)s 个问题", file=error.file, n=len(error.problems))
+        return "\n".join([str(head), *(str(p) for p in error.problems)])
+    head = N_("%(file)s：%(n)s 个问题，未导入任何评分", file=error.file, n=len(error.problems))
+    return "\n".join([str(head), *(_cell_text(p) for p in error.problems)])
+
+
+def _cell_text(problem: CellProblem) -> str:
+    """``评分.xlsx → 第 3 行 → 档次 (level): …``; whole-file problems name only the file."""
+    parts = [problem.sheet]
+    if problem.row:
+        parts.append(str(N_("第 %(n)s 行", n=problem.row)))
+    if problem.column and problem.column != "-":
+        parts.append(problem.column)
+    return " → ".join(parts) + f": {problem.message}"
+
+
+def _load(rubric_path: str) -> Rubric:
+    """The rubric, or exit 1 after printing its problems."""
+    try:
+        return load_rubric(rubric_path)
+    except RubricError as exc:
+        click.echo(_file_error(exc), err=True)
+    except OSError as exc:
+        click.echo(_unreadable(rubric_path, exc), err=True)
+    sys.exit(1)
 
 
 def summary(rubric: Rubric) -> str:
@@ -71,11 +111,14 @@ def results(rubric_path: str, marks_path: str, towns: tuple[str, ...], out: str 
     from scoring.outcome import compute_outcome
     from scoring.ranking_io import ranking_table, write_ranking
 
+    loaded = _load(rubric_path)
     try:
-        loaded = load_rubric(rubric_path)
         table = read_marks(marks_path, loaded)
-    except (RubricError, MarksFileError) as exc:
-        click.echo(str(exc), err=True)
+    except MarksFileError as exc:
+        click.echo(_file_error(exc), err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(_unreadable(marks_path, exc), err=True)
         sys.exit(1)
     outcome = compute_outcome(loaded, table, towns)
     shown = ranking_table(loaded, outcome)
@@ -103,7 +146,7 @@ def demo(rubric_path: str, marks_out: str | None, out: str | None) -> None:
     from scoring.outcome import compute_outcome
     from scoring.ranking_io import ranking_table, write_ranking
 
-    loaded = load_rubric(rubric_path)
+    loaded = _load(rubric_path)
     marks = demo_marks(loaded)
     outcome = compute_outcome(loaded, mark_table(marks))
     click.echo(f"{summary(loaded)}\n")

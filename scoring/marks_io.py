@@ -34,6 +34,9 @@ from scoring.marks import BonusClaim, Mark, MarkTable, mark_table, validate_mark
 from scoring.messages import N_
 from scoring.methods import file_columns
 from scoring.rubric import Rubric
+from scoring.rubric.names import normalised
+from scoring.tablefiles import Sheet, read_table
+from scoring.textfiles import spreadsheet_safe
 from scoring.validation_messages import pydantic_message
 
 METHOD_COLUMNS = file_columns()  # each scoring method's own columns (scoring.methods.<kind>.COLUMNS)
@@ -48,22 +51,34 @@ _PAIR_SPLIT = re.compile(r"[;；\n]")
 
 
 def read_marks(path: str | Path, rubric: Rubric) -> MarkTable:
-    """Return the marks in a CSV or XLSX file; raise MarksFileError listing every bad cell."""
+    """Return the marks in a CSV or XLSX file; raise MarksFileError listing every bad cell.
+
+    All or nothing: one bad cell, formula or duplicate row and no mark of the file is used.
+    """
     path = Path(path)
-    sheets = _read_sheets(path)
+    sheets, problems = read_table(path)
+    unreadable = {(p.sheet, p.row) for p in problems}  # e.g. a formula: the row is not parsed
     marks: list[Mark] = []
-    problems: list[CellProblem] = []
-    for sheet, frame in sheets.items():
-        unknown = [c for c in frame.columns if c not in _ALIASES]
-        problems += [CellProblem(sheet, 1, str(c), "unknown column") for c in unknown]
-        frame = frame.rename(columns=_ALIASES)
-        for required in ("town", "item", "reviewer"):
-            if required not in frame.columns:
-                problems.append(CellProblem(sheet, 1, required, "required column is missing"))
-        if problems:
+    first_row: dict[tuple[str, str, str], tuple[str, int]] = {}
+    for sheet in sheets:
+        header_problems = _header_problems(sheet)
+        problems += header_problems
+        if header_problems:
             continue
-        for offset, row in enumerate(frame.to_dict("records")):
-            mark, row_problems = _parse_row(rubric, sheet, offset + 2, row)
+        columns = [_ALIASES[c] for c in sheet.header]
+        for number, cells in sheet.rows:
+            if (sheet.name, number) in unreadable:
+                continue
+            row = dict(zip(columns, cells, strict=False))
+            key = tuple(normalised(str(row.get(c, ""))) for c in ("town", "item", "reviewer"))
+            if key in first_row and all(key):
+                other_sheet, other_row = first_row[key]
+                problems.append(CellProblem(sheet.name, number, _DUPLICATE_COLUMNS, N_(
+                    "与 %(sheet)s 第 %(row)s 行重复：同一评分人对同一单位的同一项目只能有一行",
+                    sheet=other_sheet, row=other_row)))
+                continue
+            first_row.setdefault(key, (sheet.name, number))
+            mark, row_problems = _parse_row(rubric, sheet.name, number, row)
             problems += row_problems
             if mark is not None:
                 marks.append(mark)
@@ -72,13 +87,18 @@ def read_marks(path: str | Path, rubric: Rubric) -> MarkTable:
     return mark_table(marks)
 
 
-def _read_sheets(path: Path) -> dict[str, pd.DataFrame]:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return {path.name: pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")}
-    if suffix in {".xlsx", ".xlsm"}:
-        return pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, engine="openpyxl")
-    raise MarksFileError(str(path), [CellProblem(path.name, 0, "-", "use a .csv or .xlsx file")])
+_DUPLICATE_COLUMNS = "单位、项目、评分人 (town, item, reviewer)"
+
+
+def _header_problems(sheet: Sheet) -> list[CellProblem]:
+    problems = [CellProblem(sheet.name, 1, c or "-", N_("未知的列名“%(name)s”", name=c))
+                for c in sheet.header if c not in _ALIASES]
+    named = [_ALIASES[c] for c in sheet.header if c in _ALIASES]
+    problems += [CellProblem(sheet.name, 1, COLUMNS[c], N_("列 %(name)s 出现了不止一次", name=c))
+                 for c in dict.fromkeys(named) if named.count(c) > 1]
+    problems += [CellProblem(sheet.name, 1, f"{COLUMNS[c]} ({c})", N_("缺少必需的列"))
+                 for c in ("town", "item", "reviewer") if c not in named]
+    return problems
 
 
 def _parse_row(rubric: Rubric, sheet: str, row_number: int, row: dict) -> tuple[Mark | None, list[CellProblem]]:
@@ -143,7 +163,7 @@ def _pairs(text: str, column: str, bad, build) -> list:
 
 
 def write_marks(marks: list[Mark], path: str | Path) -> Path:
-    """Write marks to .csv or .xlsx in the layout ``read_marks`` reads back."""
+    """Write marks to .csv or .xlsx in the layout ``read_marks`` reads back (formulas neutralised)."""
     path = Path(path)
     rows = []
     for mark in marks:
@@ -155,7 +175,7 @@ def write_marks(marks: list[Mark], path: str | Path) -> Path:
             "not_applicable": "是" if mark.not_applicable else "",
             "comment": mark.comment,
         })
-    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(COLUMNS)).map(spreadsheet_safe)
     if path.suffix.lower() == ".csv":
         frame.to_csv(path, index=False, encoding="utf-8-sig")
     else:

@@ -1,4 +1,8 @@
-"""The ranking as a table for people: Chinese headings, points as decimals (CLI, XLSX)."""
+"""The ranking as a table for people: Chinese headings, points as decimals (CLI, XLSX).
+
+Written files never hold a live formula: text that a spreadsheet would run (``=``, ``+``,
+``-``, ``@`` …, e.g. a town or note typed as ``=HYPERLINK(…)``) gets a leading ``'``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from scoring.outcome import Outcome
 from scoring.points import from_cents
 from scoring.ranking import RANKED
 from scoring.rubric import Rubric
+from scoring.textfiles import spreadsheet_safe
 
 
 def ranking_table(rubric: Rubric, outcome: Outcome) -> pd.DataFrame:
@@ -46,6 +51,8 @@ def write_ranking(rubric: Rubric, outcome: Outcome, path: str | Path) -> Path:
     """Write the ranking table to .xlsx or .csv and return the path."""
     path = Path(path)
     table = ranking_table(rubric, outcome)
+    table.columns = [spreadsheet_safe(c) for c in table.columns]  # category titles are text too
+    table = table.map(spreadsheet_safe)
     if path.suffix.lower() == ".csv":
         table.assign(名次=table["名次"].where(table["名次"].notna(), "—")).astype(str).to_csv(
             path, index=False, encoding="utf-8-sig")

@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import Field
 
 from scoring.frames import codes_of, rows_of
+from scoring.lookalike import duplicates
 from scoring.messages import N_
 from scoring.methods.base import Batch, Column, Computed, Explanation, Found, require
 from scoring.points import format_points, to_cents
@@ -86,19 +87,16 @@ def check(item: Item, loc: Loc) -> list[Found]:
     for index, rule in enumerate(method.rules):
         rloc = (*mloc, "rules", index)
         if rule.amount > most:
-            found.append(((*rloc, "amount"), N_("每次扣 %(amount)s 分，超过本项的 %(max)s 分",
+            found.append(((*rloc, "amount"), N_("每次扣 %(amount)s 分，超过本项目的 %(max)s 分",
                                                 amount=_fmt(rule.amount), max=_fmt(most))))
         if rule.cap is not None and rule.cap > most:
-            found.append(((*rloc, "cap"), N_("上限 %(cap)s 分，超过本项的 %(max)s 分", cap=_fmt(rule.cap), max=_fmt(most))))
+            found.append(((*rloc, "cap"), N_("最多扣 %(cap)s 分，超过本项目的 %(max)s 分", cap=_fmt(rule.cap), max=_fmt(most))))
         if rule.cap is not None and rule.cap < rule.amount:
-            found.append(((*rloc, "cap"), N_("上限 %(cap)s 分，小于一次扣分 %(amount)s 分",
+            found.append(((*rloc, "cap"), N_("最多扣 %(cap)s 分，少于扣一次的 %(amount)s 分",
                                              cap=_fmt(rule.cap), amount=_fmt(rule.amount))))
     if method.cap is not None and method.cap > most:
-        found.append(((*mloc, "cap"), N_("上限 %(cap)s 分，超过本项的 %(max)s 分", cap=_fmt(method.cap), max=_fmt(most))))
-    ids = [rule.id for rule in method.rules]
-    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
-        found.append(((*mloc, "rules"), N_("扣分规则编号 %(id)s 重复", id=duplicate)))
-    return found
+        found.append(((*mloc, "cap"), N_("最多扣 %(cap)s 分，超过本项目的 %(max)s 分", cap=_fmt(method.cap), max=_fmt(most))))
+    return found + duplicates([rule.id for rule in method.rules], (*mloc, "rules"), "id")
 
 
 def validate(item: Item, mark: Mark) -> None:

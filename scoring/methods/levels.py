@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import Field
 
 from scoring.frames import codes_of
+from scoring.lookalike import duplicates
 from scoring.messages import N_
 from scoring.methods.base import (
     Batch,
@@ -58,11 +59,9 @@ def check(item: Item, loc: Loc) -> list[Found]:
     for index, level in enumerate(item.method.levels):  # type: ignore[union-attr]
         if level.points > item.max_points:
             found.append(((*mloc, "levels", index, "points"),
-                          N_("档次 %(name)s 得 %(points)s 分，超过本项的 %(max)s 分", name=level.name,
+                          N_("档次 %(level)s 得 %(points)s 分，超过本项目的 %(max)s 分", level=level.name,
                              points=format_points(to_cents(level.points)), max=format_points(item.max_cents))))
-    for duplicate in sorted({n for n in names if names.count(n) > 1}):
-        found.append(((*mloc, "levels"), N_("档次名称 %(name)s 重复", name=duplicate)))
-    return found
+    return found + duplicates(names, (*mloc, "levels"), "name")
 
 
 def validate(item: Item, mark: Mark) -> None:

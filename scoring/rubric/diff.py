@@ -2,10 +2,10 @@
 
 ``diff_rubrics`` compares the rubrics as data: objects with an id (categories, groups,
 items, deduction rules, bonus and veto items) or a name (levels, grade bands) are matched
-by it, so a change reads ``category C → item C2 → max_points: 4 → 5`` and an item that
-appears or disappears is reported once, not as a cascade of field changes. Routes use the
-same labels as the loader's error messages (``scoring.rubric.load``). ``yaml_diff`` is the
-second view: a unified diff of the two YAML texts.
+by it, so a change reads ``一级指标 C → 考核项目 C2 → max_points: 4 → 5`` and an item that
+appears or disappears is reported once, not as a cascade of field changes. Routes come from
+``scoring.rubric.routes``, as in the loader's error messages. ``yaml_diff`` is the second
+view: a unified diff of the two YAML texts.
 """
 
 from __future__ import annotations
@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from scoring.rubric.load import ELEMENT_NAMES
+from scoring.rubric import routes
 from scoring.rubric.model import Rubric
 
-# Lists whose elements are matched by identity, with the label an element gets in a route
-# (the same labels the loader's error messages use).
-_KEYED_LISTS = {key: label for key, label in ELEMENT_NAMES.items() if key != "tie_break"}
 # Fields that say nothing about the rubric's content: the store numbers versions itself.
 _IGNORED = frozenset({"version"})
 
@@ -29,7 +26,7 @@ _IGNORED = frozenset({"version"})
 class Change:
     """One difference: an object added or removed, or one field's old and new value.
 
-    ``path`` is the route to the object (``('category C', 'item C2')``); ``field`` the key
+    ``path`` is the route to the object (``('一级指标 C', '考核项目 C2')``); ``field`` the key
     inside it (``'max_points'``, ``'method.cap'``), empty when the object itself was added
     or removed. For an added or removed object ``new``/``old`` holds its title or name.
     ``None`` means "not set".
@@ -42,11 +39,11 @@ class Change:
     new: str | None = None
 
     def __str__(self) -> str:
-        where = " → ".join([*self.path, self.field] if self.field else self.path) or "rubric"
+        where = " → ".join([*self.path, self.field] if self.field else self.path) or "细则"
         if self.kind == "added":
-            return f"{where} added" + (f" ({self.new})" if self.new else "")
+            return f"新增 {where}" + (f"（{self.new}）" if self.new else "")
         if self.kind == "removed":
-            return f"{where} removed" + (f" ({self.old})" if self.old else "")
+            return f"删除 {where}" + (f"（{self.old}）" if self.old else "")
         return f"{where}: {_shown(self.old)} → {_shown(self.new)}"
 
 
@@ -70,8 +67,7 @@ def _diff(old: Any, new: Any, route: tuple[str, ...], fields: tuple[str, ...]) -
     if isinstance(old, dict) or isinstance(new, dict):
         if isinstance(old, dict | None) and isinstance(new, dict | None):
             return _diff_mappings(old or {}, new or {}, route, fields)
-    key = fields[-1] if fields else ""
-    if key in _KEYED_LISTS and _keyed(old) and _keyed(new):
+    if fields and routes.kind_of(fields) and _keyed(old) and _keyed(new):
         return _diff_keyed(old or [], new or [], route, fields)
     if _comparable(old) != _comparable(new):
         return [Change("changed", route, ".".join(fields), _text(old), _text(new))]
@@ -89,28 +85,28 @@ def _diff_mappings(old: dict, new: dict, route: tuple[str, ...], fields: tuple[s
 
 def _diff_keyed(old: list[dict], new: list[dict], route: tuple[str, ...], fields: tuple[str, ...]) -> list[Change]:
     """Match elements by id (or name); report removed, then matched, then added ones."""
-    name = _KEYED_LISTS[fields[-1]]
-    if fields == ("bonus", "items"):
-        name = "bonus item"
-    # The list's key joins the route only through its elements: "category C → item C2",
-    # but "… → item C2 → method → rule C2-a" (as the loader's messages say).
-    base = (*route, *fields[:-1])
-    old_by = {_ident(e, i): e for i, e in enumerate(old)}
-    new_by = {_ident(e, i): e for i, e in enumerate(new)}
+    kind = routes.kind_of(fields) or ""
+    # The keys leading to the list are said by the kind: "考核项目 C2 → 扣分规则 C2-a".
+    old_by = {_ident(e, i): (i, e) for i, e in enumerate(old)}
+    new_by = {_ident(e, i): (i, e) for i, e in enumerate(new)}
+
+    def at(ident: str, by: dict) -> tuple[str, ...]:
+        return (*route, routes.label(kind, by[ident][1], by[ident][0]))
+
     changes: list[Change] = []
-    for ident, element in old_by.items():
+    for ident, (_, element) in old_by.items():
         if ident not in new_by:
-            changes.append(Change("removed", (*base, f"{name} {ident}"), old=_summary(element)))
+            changes.append(Change("removed", at(ident, old_by), old=_summary(element)))
     common_old = [i for i in old_by if i in new_by]
     common_new = [i for i in new_by if i in old_by]
     if common_old != common_new:
         changes.append(Change("changed", route, ".".join((*fields, "order")),
                               ", ".join(common_old), ", ".join(common_new)))
     for ident in common_new:
-        changes += _diff(old_by[ident], new_by[ident], (*base, f"{name} {ident}"), ())
-    for ident, element in new_by.items():
+        changes += _diff(old_by[ident][1], new_by[ident][1], at(ident, new_by), ())
+    for ident, (_, element) in new_by.items():
         if ident not in old_by:
-            changes.append(Change("added", (*base, f"{name} {ident}"), new=_summary(element)))
+            changes.append(Change("added", at(ident, new_by), new=_summary(element)))
     return changes
 
 
@@ -149,4 +145,4 @@ def _text(value: Any) -> str | None:
 
 
 def _shown(value: str | None) -> str:
-    return "(none)" if value is None else value
+    return "（无）" if value is None else value

@@ -28,9 +28,9 @@ def test_rubric_check_lists_every_problem_and_fails(tmp_path):
                       encoding="utf-8")
     result = run("rubric", "check", str(broken))
     assert result.exit_code == 1
-    assert "2 problem(s)" in result.output
-    assert "x.yaml:17 → category A → points: items sum to 7, category says 6" in result.output
-    assert "grade 优秀 → quota: quota 1.3 is outside (0, 1]" in result.output
+    assert "x.yaml：2 个问题" in result.output
+    assert "x.yaml:17 → 一级指标 A → points: 各考核项目分值合计 7 分，与一级指标分值 6 分不符" in result.output
+    assert "等次 优秀 → quota: 名额比例 1.3 应大于 0 且不超过 1" in result.output
 
 
 def test_results_prints_the_ranking_and_writes_xlsx(tmp_path):
@@ -57,9 +57,9 @@ def test_results_refuses_a_bad_marks_file_naming_row_and_column(tmp_path):
                    .replace("较好", "很好").replace("90%", "abc"), encoding="utf-8")
     result = run("results", "--rubric", MINIMAL, "--marks", str(bad))
     assert result.exit_code == 1
-    assert "nothing applied" in result.output
-    assert "bad.csv → row 3 → column 档次 (level): 请选择档次：好、较好、一般、差" in result.output
-    assert "bad.csv → row 4 → column 完成率 (ratio): 无法读取“abc”" in result.output
+    assert "bad.csv：2 个问题，未导入任何评分" in result.output
+    assert "bad.csv → 第 3 行 → 档次 (level): 请选择档次：好、较好、一般、差" in result.output
+    assert "bad.csv → 第 4 行 → 完成率 (ratio): 无法读取“abc”" in result.output
 
 
 def test_demo_marks_round_trip_through_a_file_to_the_same_ranking(tmp_path):

@@ -113,7 +113,7 @@ def test_a_count_not_yet_given_is_a_draft_problem_in_chinese(minimal_rubric):
         read_mark(minimal_rubric, town="甲镇", item="A1", reviewer="r1",
                   inputs={"deductions": [{"rule": "A1-each", "count": 0, "reason": "先写理由"}]})
     assert not caught.value.refused
-    assert str(caught.value.message) == "次数：不能小于 1"
+    assert str(caught.value.message) == "次数：应不小于 1"
 
 
 def test_a_ratio_above_100_percent_is_explained_as_a_percentage(minimal_rubric):

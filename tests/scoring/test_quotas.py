@@ -78,4 +78,4 @@ def test_quota_fields_without_any_quota_band_are_refused(tmp_path):
                     encoding="utf-8")
     with pytest.raises(RubricError) as info:
         load_rubric(path)
-    assert "quota_min_places: no grade band has a quota" in str(info.value)
+    assert "quota_min_places: 没有设名额比例的等次，此项无效" in str(info.value)

@@ -19,43 +19,43 @@ BROKEN = RUBRICS / "broken"
 MINIMAL = RUBRICS / "minimal.yaml"
 DEFAULT = ROOT / "rubrics" / "town-rule-of-law-2025.yaml"
 
-A1 = ("category A", "item A1")
+A1 = ("一级指标 A", "考核项目 A1")
 
 # file, line, route, field, a phrase of the message
 # fmt: off
 BROKEN_FILES = [
-    ("yaml-syntax-error.yaml", 18, (), "", "YAML syntax error: mapping values are not allowed"),
-    ("unknown-field.yaml", 32, A1, "weight", "unknown field"),
-    ("missing-field.yaml", 21, A1, "department", "required field is missing"),
-    ("unknown-method.yaml", 35, ("category A", "item A2"), "method",
-     "unknown scoring method 'graded'; use one of 'deduct', 'levels', 'binary', 'ratio', 'judgement'"),
-    ("duplicate-item-id.yaml", 32, A1, "id", "duplicate id 'A1'"),
-    ("duplicate-category-item-id.yaml", 41, ("category B",), "id", "duplicate id 'B'"),
-    ("items-not-adding-up.yaml", 19, ("category A",), "points", "items sum to 6.5, category says 6"),
-    ("group-items-not-adding-up.yaml", 47, ("category B", "group B-g"), "points",
-     "items sum to 5, group says 4"),
-    ("groups-not-adding-up.yaml", 43, ("category B",), "points",
-     "items and groups sum to 5, category says 4"),
-    ("categories-not-adding-up.yaml", 8, (), "total_points", "categories sum to 10, rubric says 12"),
-    ("deduction-larger-than-item.yaml", 28, (*A1, "method", "rule A1-none"), "amount",
-     "每次扣 2 分，超过本项的 1.5 分"),
-    ("deduction-cap-larger-than-item.yaml", 29, (*A1, "method", "rule A1-each"), "cap",
-     "上限 2 分，超过本项的 1.5 分"),
+    ("yaml-syntax-error.yaml", 18, (), "", "YAML 语法错误：mapping values are not allowed"),
+    ("unknown-field.yaml", 32, A1, "weight", "未知字段（请检查拼写）"),
+    ("missing-field.yaml", 21, A1, "department", "缺少必填字段"),
+    ("unknown-method.yaml", 35, ("一级指标 A", "考核项目 A2"), "method",
+     "未知的计分方式 graded，可选：deduct、levels、binary、ratio、judgement"),
+    ("duplicate-item-id.yaml", 32, A1, "id", "编号 A1 重复"),
+    ("duplicate-category-item-id.yaml", 41, ("一级指标 B",), "id", "编号 B 重复（已用于 一级指标 A → 考核项目 B）"),
+    ("items-not-adding-up.yaml", 19, ("一级指标 A",), "points", "各考核项目分值合计 6.5 分，与一级指标分值 6 分不符"),
+    ("group-items-not-adding-up.yaml", 47, ("一级指标 B", "二级指标 B-g"), "points",
+     "各考核项目分值合计 5 分，与二级指标分值 4 分不符"),
+    ("groups-not-adding-up.yaml", 43, ("一级指标 B",), "points",
+     "考核项目和二级指标分值合计 5 分，与一级指标分值 4 分不符"),
+    ("categories-not-adding-up.yaml", 8, (), "total_points", "各一级指标分值合计 10 分，与总分 12 分不符"),
+    ("deduction-larger-than-item.yaml", 28, (*A1, "扣分规则 A1-none"), "amount",
+     "每次扣 2 分，超过本项目的 1.5 分"),
+    ("deduction-cap-larger-than-item.yaml", 29, (*A1, "扣分规则 A1-each"), "cap",
+     "最多扣 2 分，超过本项目的 1.5 分"),
     ("method-cap-larger-than-item.yaml", 26, A1, "method.cap",
-     "上限 3 分，超过本项的 1.5 分"),
-    ("level-above-max.yaml", 37, ("category A", "item A2", "method", "level 好"), "points",
-     "档次 好 得 5 分，超过本项的 4.5 分"),
-    ("quota-zero.yaml", 11, ("grade 优秀",), "quota", "quota 0 is outside (0, 1]"),
-    ("quota-above-one.yaml", 11, ("grade 优秀",), "quota", "quota 1.5 is outside (0, 1]"),
-    ("grades-unordered.yaml", 13, ("grade 合格",), "min_total",
-     "ordered from highest to lowest minimum; 8 is not below 良好's 6"),
-    ("lowest-band-not-zero.yaml", 14, ("grade 不合格",), "min_total", "the lowest band must start at 0"),
+     "最多扣 3 分，超过本项目的 1.5 分"),
+    ("level-above-max.yaml", 37, ("一级指标 A", "考核项目 A2", "档次 好"), "points",
+     "档次 好 得 5 分，超过本项目的 4.5 分"),
+    ("quota-zero.yaml", 11, ("等次 优秀",), "quota", "名额比例 0 应大于 0 且不超过 1"),
+    ("quota-above-one.yaml", 11, ("等次 优秀",), "quota", "名额比例 1.5 应大于 0 且不超过 1"),
+    ("grades-unordered.yaml", 13, ("等次 合格",), "min_total",
+     "等次须按最低总分从高到低排列：8 分不低于 良好 的 6 分"),
+    ("lowest-band-not-zero.yaml", 14, ("等次 不合格",), "min_total", "最低一个等次的最低总分须为 0"),
     ("tie-break-unknown-category.yaml", 15, (), "tie_break[1]",
-     "'category:Z' names no category of this rubric"),
-    ("veto-unknown-grade.yaml", 61, ("veto V2",), "max_grade", "'较好' is not a grade of this rubric"),
-    ("bonus-item-above-cap.yaml", 57, ("bonus", "bonus item X1"), "max_points",
-     "item cap 1.5 is above the bonus cap 1"),
-    ("negative-max-points.yaml", 23, A1, "max_points", "greater than"),
+     "category:Z 指向的一级指标在本细则中不存在"),
+    ("veto-unknown-grade.yaml", 61, ("否决项 V2",), "max_grade", "较好 不是本细则的等次"),
+    ("bonus-item-above-cap.yaml", 57, ("加分项 X1",), "max_points",
+     "本项最多加 1.5 分，超过加分合计上限 1 分"),
+    ("negative-max-points.yaml", 23, A1, "max_points", "应不小于 0"),
 ]
 # fmt: on
 
@@ -106,19 +106,19 @@ def test_rubric_with_several_problems_reports_all_of_them_in_one_run():
     found = {(p.line, p.path, p.field) for p in problems}
     assert len(problems) == 5
     assert found == {
-        (50, ("category B", "group B-g", "item B2"), "weight"),  # unknown field
+        (50, ("一级指标 B", "二级指标 B-g", "考核项目 B2"), "weight"),  # unknown field
         (32, A1, "id"),  # duplicate id
-        (11, ("grade 优秀",), "quota"),  # quota outside (0, 1]
-        (13, ("grade 合格",), "min_total"),  # unordered bands
-        (19, ("category A",), "points"),  # items not adding up
+        (11, ("等次 优秀",), "quota"),  # quota outside (0, 1]
+        (13, ("等次 合格",), "min_total"),  # unordered bands
+        (19, ("一级指标 A",), "points"),  # items not adding up
     }
-    messages = " | ".join(p.message for p in problems)
+    messages = " | ".join(str(p.message) for p in problems)
     for phrase in (
-        "unknown field",
-        "duplicate id 'A1'",
-        "quota 1.5 is outside",
-        "ordered from highest to lowest",
-        "items sum to 6.5, category says 6",
+        "未知字段",
+        "编号 A1 重复",
+        "名额比例 1.5 应大于 0",
+        "按最低总分从高到低排列",
+        "各考核项目分值合计 6.5 分，与一级指标分值 6 分不符",
     ):
         assert phrase in messages
 

@@ -54,10 +54,10 @@ def test_a_changed_max_points_names_category_item_field_and_both_values():
 
     assert texts(changes) == [
         "total_points: 10 → 10.5",
-        "category A → points: 6 → 6.5",
-        "category A → item A1 → max_points: 1.5 → 2",
+        "一级指标 A → points: 6 → 6.5",
+        "一级指标 A → 考核项目 A1 → max_points: 1.5 → 2",
     ]
-    assert changes[2] == Change("changed", ("category A", "item A1"), "max_points", "1.5", "2")
+    assert changes[2] == Change("changed", ("一级指标 A", "考核项目 A1"), "max_points", "1.5", "2")
 
 
 def test_items_added_and_removed_are_reported_once_with_their_titles():
@@ -69,8 +69,8 @@ def test_items_added_and_removed_are_reported_once_with_their_titles():
     changes = diff_rubrics(minimal(), edited(minimal(), change))
 
     assert texts(changes) == [
-        "category B → group B-g → item B3 removed (履职)",
-        "category B → group B-g → item B4 added (新项目)",
+        "删除 一级指标 B → 二级指标 B-g → 考核项目 B3（履职）",
+        "新增 一级指标 B → 二级指标 B-g → 考核项目 B4（新项目）",
     ]
     assert [c.kind for c in changes] == ["removed", "added"]
 
@@ -83,9 +83,9 @@ def test_changes_inside_a_scoring_method_use_rule_and_level_routes():
         a2["method"]["levels"][1]["points"] = 3.5
 
     assert texts(diff_rubrics(minimal(), edited(minimal(), change))) == [
-        "category A → item A1 → method → rule A1-each → cap: 1.2 → 0.9",
-        "category A → item A1 → method → rule A1-late added (逾期)",
-        "category A → item A2 → method → level 较好 → points: 3 → 3.5",
+        "一级指标 A → 考核项目 A1 → 扣分规则 A1-each → cap: 1.2 → 0.9",
+        "新增 一级指标 A → 考核项目 A1 → 扣分规则 A1-late（逾期）",
+        "一级指标 A → 考核项目 A2 → 档次 较好 → points: 3 → 3.5",
     ]
 
 
@@ -95,9 +95,9 @@ def test_a_changed_scoring_method_shows_the_kind_and_its_new_levels():
             "kind": "levels", "levels": [{"name": "好", "points": 1}, {"name": "差", "points": 0}]}
 
     assert texts(diff_rubrics(minimal(), edited(minimal(), change))) == [
-        "category B → group B-g → item B2 → method.kind: binary → levels",
-        "category B → group B-g → item B2 → method → level 好 added",
-        "category B → group B-g → item B2 → method → level 差 added",
+        "一级指标 B → 二级指标 B-g → 考核项目 B2 → method.kind: binary → levels",
+        "新增 一级指标 B → 二级指标 B-g → 考核项目 B2 → 档次 好",
+        "新增 一级指标 B → 二级指标 B-g → 考核项目 B2 → 档次 差",
     ]
 
 
@@ -111,12 +111,12 @@ def test_grades_bonus_vetoes_and_plain_lists():
         data["categories"][0]["items"][0]["evidence_required"] = ["学法记录"]
 
     assert texts(diff_rubrics(minimal(), edited(minimal(), change))) == [
-        "grade 优秀 → quota: 0.3 → 0.25",
+        "等次 优秀 → quota: 0.3 → 0.25",
         "tie_break: total; category:A; fewer_veto_findings → total; fewer_veto_findings",
-        "category A → item A1 → evidence_required: [] → 学法记录",
+        "一级指标 A → 考核项目 A1 → evidence_required: [] → 学法记录",
         "bonus.cap: 2 → 3",
-        "bonus → bonus item X1 → level 区 → points: 0.5 → 0.3",
-        "veto V1 → max_grade: (none) → 合格",
+        "加分项 X1 → 档次 区 → points: 0.5 → 0.3",
+        "否决项 V1 → max_grade: （无） → 合格",
     ]
 
 
@@ -126,7 +126,7 @@ def test_reordered_items_are_one_change_of_order():
         items[0], items[1] = items[1], items[0]
 
     assert texts(diff_rubrics(minimal(), edited(minimal(), change))) == [
-        "category B → group B-g → items.order: B1, B2, B3 → B2, B1, B3"]
+        "一级指标 B → 二级指标 B-g → items.order: B1, B2, B3 → B2, B1, B3"]
 
 
 def test_the_yaml_diff_is_a_unified_diff_of_the_texts():

@@ -204,8 +204,8 @@ def test_uploading_a_valid_file_saves_the_next_version_and_shows_its_diff(admin,
     page = text_of(admin.get(response.headers["Location"]))
     assert "已保存为 town-rule-of-law-2025 第 2 版" in page
     assert "与第 1 版相比的修改" in page
-    assert "修改 category A → item A1 → max_points: 3 → 4" in page
-    assert "修改 category A → item A4 → max_points: 2 → 1" in page
+    assert "修改 一级指标 A → 考核项目 A1 → max_points: 3 → 4" in page
+    assert "修改 一级指标 A → 考核项目 A4 → max_points: 2 → 1" in page
     assert admin.get(f"/admin/rubrics/{latest_id(db)}/download").data == text.encode("utf-8")
 
 
@@ -223,11 +223,11 @@ def test_uploading_a_broken_file_lists_every_problem_with_line_route_and_field_a
     page = text_of(response)
     assert "未保存：发现 5 个问题" in page
     for expected in (
-        "第 50 行 → category B → group B-g → item B2 → weight: unknown field (check its spelling)",
-        "第 32 行 → category A → item A1 → id: duplicate id 'A1'",
-        "第 11 行 → grade 优秀 → quota: quota 1.5 is outside (0, 1]",
-        "第 13 行 → grade 合格 → min_total: bands must be ordered from highest to lowest minimum",
-        "第 19 行 → category A → points: items sum to 6.5, category says 6",
+        "第 50 行 → 一级指标 B → 二级指标 B-g → 考核项目 B2 → weight: 未知字段（请检查拼写）",
+        "第 32 行 → 一级指标 A → 考核项目 A1 → id: 编号 A1 重复",
+        "第 11 行 → 等次 优秀 → quota: 名额比例 1.5 应大于 0 且不超过 1",
+        "第 13 行 → 等次 合格 → min_total: 等次须按最低总分从高到低排列",
+        "第 19 行 → 一级指标 A → points: 各考核项目分值合计 6.5 分，与一级指标分值 6 分不符",
     ):
         assert expected in page
     assert "细则-有误.yaml" in page
@@ -238,16 +238,16 @@ def test_a_yaml_syntax_error_is_located_by_line(admin, db):
     response = upload(admin, (RUBRICS / "broken" / "yaml-syntax-error.yaml").read_bytes())
 
     assert response.status_code == 400
-    assert "第 18 行 → YAML syntax error: mapping values are not allowed" in text_of(response)
+    assert "第 18 行 → YAML 语法错误：mapping values are not allowed" in text_of(response)
     assert version_count(db) == 1
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    ("id: x\n".encode("gbk") + "title: 考核细则\n".encode("gbk"), "第 2 行 → 文件不是 UTF-8 编码的文本"),
+    (b"id: x\ntitle: a\x80b\n", "第 2 行 → 文件既不是 UTF-8 也不是 GB18030（GBK）编码的文本"),
     (b"id: x\ntitle: a\x00b\n", "第 2 行 → 不允许的控制字符 U+0000"),
     (b"# " + b"x" * (1024 * 1024), "文件超过 1024 KB"),
 ])
-def test_uploads_that_are_not_utf8_text_or_too_large_are_refused(admin, db, content, message):
+def test_uploads_that_are_not_readable_text_or_too_large_are_refused(admin, db, content, message):
     response = upload(admin, content)
 
     assert response.status_code == 400
@@ -298,8 +298,8 @@ def test_structured_edit_of_item_and_category_points_saves_a_new_version_with_th
     assert versions(db) == [(KEY, 1), (KEY, 2)]
     page = text_of(admin.get(response.headers["Location"]))
     assert "已保存为第 2 版" in page
-    assert "category A → item A1 → max_points: 3 → 4" in page
-    assert "category A → points: 12 → 13" in page
+    assert "一级指标 A → 考核项目 A1 → max_points: 3 → 4" in page
+    assert "一级指标 A → points: 12 → 13" in page
     assert "total_points: 100 → 101" in page
 
 
@@ -317,9 +317,9 @@ def test_structured_edit_that_breaks_the_sum_shows_the_error_at_the_category_poi
     at_input = re.search(rf'<input name="{a}-points" value="12"[^>]*aria-invalid="true"[^>]*>\s*'
                          rf'<span class="field-error" id="err-{a}-points"[^>]*>([^<]*)</span>', body)
     assert at_input, "the message is not next to the category's points input"
-    assert at_input[1] == "items sum to 13, category says 12"
+    assert at_input[1] == "各考核项目分值合计 13 分，与一级指标分值 12 分不符"
     assert f'href="#err-{a}-points"' in body  # and listed at the top, linked to the input
-    assert "category A → points: items sum to 13, category says 12" in text_of(response)
+    assert "一级指标 A → points: 各考核项目分值合计 13 分，与一级指标分值 12 分不符" in text_of(response)
     assert f'name="{a1}-max_points" value="4"' in body  # what was typed is kept
 
 
@@ -335,11 +335,11 @@ def test_structured_errors_inside_rules_and_levels_land_at_their_inputs(admin, d
                               data={**fields, f"{graded}-l0-points": "三分", "note": "x"})
 
     assert too_much.status_code == missing.status_code == not_a_number.status_code == 400
-    assert re.search(rf'id="err-{graded}-l0-points"[^>]*>Input should be a valid decimal<',
+    assert re.search(rf'id="err-{graded}-l0-points"[^>]*>应为数字<',
                      not_a_number.get_data(as_text=True))
-    assert re.search(rf'id="err-{rule}-amount"[^>]*>每次扣 5 分，超过本项的 3 分<',
+    assert re.search(rf'id="err-{rule}-amount"[^>]*>每次扣 5 分，超过本项目的 3 分<',
                      too_much.get_data(as_text=True))
-    assert re.search(rf'id="err-{a1}-department"[^>]*>required field is missing<', missing.get_data(as_text=True))
+    assert re.search(rf'id="err-{a1}-department"[^>]*>缺少必填字段<', missing.get_data(as_text=True))
     assert version_count(db) == 1
 
 
@@ -379,8 +379,8 @@ def test_items_are_added_and_removed_without_javascript(admin, db):
 
     assert response.status_code == 302, text_of(response)
     page = text_of(admin.get(response.headers["Location"]))
-    assert "删除 category B → group B-g → item B3（履职）" in page
-    assert "新增 category B → group B-g → item B4（新增项目）" in page
+    assert "删除 一级指标 B → 二级指标 B-g → 考核项目 B3（履职）" in page
+    assert "新增 一级指标 B → 二级指标 B-g → 考核项目 B4（新增项目）" in page
 
 
 def test_changing_an_items_method_without_javascript_asks_for_the_new_methods_inputs(admin, db):
@@ -393,7 +393,7 @@ def test_changing_an_items_method_without_javascript_asks_for_the_new_methods_in
 
     assert first.status_code == 400
     body = first.get_data(as_text=True)
-    assert re.search(rf'id="err-{a1}-method.levels"[^>]*>List should have at least 2 items', body)
+    assert re.search(rf'id="err-{a1}-method.levels"[^>]*>至少需要 2 项', body)
     assert f'name="{a1}-l0-name"' in body and f'name="{a1}-l1-name"' in body
     parser = _FormFields()
     parser.feed(body)
@@ -404,8 +404,8 @@ def test_changing_an_items_method_without_javascript_asks_for_the_new_methods_in
 
     assert second.status_code == 302, text_of(second)
     page = text_of(admin.get(second.headers["Location"]))
-    assert "category A → item A1 → method.kind: deduct → levels" in page
-    assert "category A → item A1 → method → rule A1-group" in page
+    assert "一级指标 A → 考核项目 A1 → method.kind: deduct → levels" in page
+    assert "一级指标 A → 考核项目 A1 → 扣分规则 A1-group" in page
 
 
 # ---- YAML view -------------------------------------------------------------------------------
@@ -425,7 +425,7 @@ def test_the_yaml_view_saves_the_text_as_given(admin, db):
     assert response.status_code == 302, text_of(response)
     new_id = latest_id(db)
     assert admin.get(f"/admin/rubrics/{new_id}/download").data == text.encode("utf-8")  # comments kept
-    assert "category A → item A1 → max_points: 3 → 4" in text_of(admin.get(f"/admin/rubrics/{new_id}"))
+    assert "一级指标 A → 考核项目 A1 → max_points: 3 → 4" in text_of(admin.get(f"/admin/rubrics/{new_id}"))
 
 
 def test_the_yaml_view_shows_problems_by_line_and_keeps_the_text(admin, db):
@@ -436,7 +436,7 @@ def test_the_yaml_view_shows_problems_by_line_and_keeps_the_text(admin, db):
 
     assert response.status_code == 400
     line = DEFAULT.read_text(encoding="utf-8").splitlines().index("    points: 12") + 1
-    assert f"town-rule-of-law-2025.yaml 第 {line} 行 → category A → points: items sum to 13, category says 12" \
+    assert f"town-rule-of-law-2025.yaml 第 {line} 行 → 一级指标 A → points: 各考核项目分值合计 13 分，与一级指标分值 12 分不符" \
         in text_of(response)
     assert "max_points: 4" in response.get_data(as_text=True)
     assert version_count(db) == 1
@@ -498,7 +498,7 @@ def test_editing_from_an_older_version_after_opening_on_the_newest_is_allowed(ad
 
     assert response.status_code == 302
     assert versions(db)[-1] == (KEY, 3)
-    assert "category A → item A1 → max_points: 4 → 3" in text_of(admin.get(response.headers["Location"]))
+    assert "一级指标 A → 考核项目 A1 → max_points: 4 → 3" in text_of(admin.get(response.headers["Location"]))
 
 
 def test_a_missing_or_forged_base_version_is_a_bad_request(admin, db):

@@ -16,16 +16,20 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import yaml
 from flask_babel import gettext as _
 from pydantic import ValidationError
 
 from scoring.errors import Problem, RubricError
-from scoring.rubric import Rubric
-from scoring.rubric.load import dump_rubric, parse_rubric
+from scoring.rubric import Rubric, routes
+from scoring.rubric.load import MAX_RUBRIC_BYTES, dump_rubric, parse_rubric
+from scoring.rubric.source import dump_yaml
+from web.i18n import translate
 
-MAX_YAML_BYTES = 1024 * 1024
+MAX_YAML_BYTES = MAX_RUBRIC_BYTES
 MAX_NOTE_CHARS = 400  # the store's column
+# Beyond this many objects (categories, items, rules, levels …) the structured editor's page
+# would be megabytes of inputs; such a rubric is edited in the YAML view.
+MAX_EDITOR_OBJECTS = 600
 
 _NAME = re.compile(r"^((?:[a-z]+\d{1,4}-){0,5})([a-z_.]+)$")
 _SEGMENT = re.compile(r"^([a-z]+)(\d{1,4})$")
@@ -115,12 +119,18 @@ def rubric_yaml(data: dict) -> str:
     try:
         return dump_rubric(Rubric.model_validate(data))
     except ValidationError:
-        return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+        return dump_yaml(data)
 
 
 def editable_data(rubric: Rubric) -> dict:
     """The rubric as the structured editor shows it (every field, defaults included)."""
     return rubric.model_dump(mode="python")
+
+
+def too_large_for_editor(data: dict) -> int | None:
+    """The number of objects of a rubric too large for the structured editor, else None."""
+    count = sum(1 for _ in routes.objects(data))
+    return count if count > MAX_EDITOR_OBJECTS else None
 
 
 def has_comments(yaml_text: str) -> bool:
@@ -259,18 +269,6 @@ def _integer(value: str | None) -> int | str | None:
     return int(text) if text is not None and text.isascii() and text.isdigit() else text
 
 
-class _Dumper(yaml.SafeDumper):
-    """Dumps a draft that is not a valid rubric yet, numbers as plain YAML numbers."""
-
-
-def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
-    text = f"{value.normalize():f}"
-    return dumper.represent_scalar("tag:yaml.org,2002:int" if "." not in text else "tag:yaml.org,2002:float", text)
-
-
-_Dumper.add_representer(Decimal, _represent_decimal)
-
-
 # ---- checks before saving ---------------------------------------------------------------
 
 
@@ -283,42 +281,16 @@ def note_problems(note: str) -> list[Problem]:
     return []
 
 
-def uploaded_text(data: bytes, file: str) -> str:
-    """Return an uploaded rubric file's text; RubricError if too large or not UTF-8 text."""
-    if len(data) > MAX_YAML_BYTES:
-        raise RubricError(file, [Problem(file, _("文件超过 %(n)s KB", n=MAX_YAML_BYTES // 1024))])
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise RubricError(file, [Problem(file, _("文件不是 UTF-8 编码的文本"), line=line)]) from None
-    return text
-
-
-def check_text(text: str, file: str) -> None:
-    """RubricError unless the text is within the size limit and has only YAML-printable characters.
-
-    The YAML reader refuses control characters such as NUL with an error the loader does not
-    locate; this check names the line instead.
-    """
-    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
-        raise RubricError(file, [Problem(file, _("内容超过 %(n)s KB", n=MAX_YAML_BYTES // 1024))])
-    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        raise RubricError(file, [Problem(file, _("不允许的控制字符 U+%(code)04X", code=ord(bad.group()[0])), line=line)])
-
-
 def save_problems(yaml_text: str, file: str, note: str, key: str | None = None) -> list[Problem]:
     """Every problem of a save: the note, the text, the rubric; [] when it may be saved.
 
-    This is the CLI's ``scoring rubric check`` (``parse_rubric``) plus the note. An edit
+    This is the CLI's ``scoring rubric check`` (``parse_rubric``: size, characters, YAML,
+    model, checks) plus the note. An edit
     (``key`` given) saves a new version of the rubric it was opened on, so the text must keep
     the rubric's id; another rubric is started by uploading a file.
     """
     problems = note_problems(note)
     try:
-        check_text(yaml_text, file)
         rubric = parse_rubric(yaml_text, file)
     except RubricError as error:
         return problems + error.problems
@@ -341,8 +313,8 @@ class Located:
 def located_problems(problems: list[Problem], data: dict) -> list[Located]:
     """Place each problem at the input it concerns, or at its object when it has no input.
 
-    Problems name objects by route (``category C → item C2``) and a field; the route is
-    matched against the same data the form is rendered from, so the names agree.
+    Problems name objects by route (``一级指标 C → 考核项目 C2``) and a field; the route is
+    built by ``scoring.rubric.routes`` from the same data the form is rendered from.
     """
     objects = dict(_objects(data))
     located = []
@@ -352,9 +324,6 @@ def located_problems(problems: list[Problem], data: dict) -> list[Located]:
             route = route[:-1]  # e.g. a rule whose id was blank: show it on the item
         prefix, kind = objects.get(route, ("", ""))
         name = problem.field if route == problem.path else ""
-        # The loader keeps pydantic's union tag when it equals a field name: for a 档次 method
-        # it says "method.levels.levels[0].points" for the first level's points.
-        name = name.replace("method.levels.levels", "method.levels")
         row = re.match(r"^method\.(rules|levels)\[(\d+)\]\.(\w+)$", name)
         if kind == "i" and row:
             prefix, kind, name = f"{prefix}-{row[1][0]}{row[2]}", row[1][0], row[3]
@@ -367,10 +336,10 @@ def located_problems(problems: list[Problem], data: dict) -> list[Located]:
 
 
 def errors_by_name(located: list[Located]) -> dict[str, list[str]]:
-    """Input name -> its messages, for showing under each input."""
+    """Input name -> its messages in the reader's language, for showing under each input."""
     by_name: dict[str, list[str]] = {}
     for entry in located:
-        by_name.setdefault(entry.name, []).append(entry.problem.message)
+        by_name.setdefault(entry.name, []).append(translate(entry.problem.message))
     return by_name
 
 
@@ -383,45 +352,19 @@ def rows_with_errors(located: list[Located]) -> set[str]:
     return rows
 
 
+# Input name prefixes of list elements, by the key of the list (bonus items are "b").
+_PREFIX = {"categories": "c", "groups": "g", "items": "i", "rules": "r", "levels": "l", "grades": "grade",
+           "vetoes": "v"}
+
+
 def _objects(data: dict) -> Iterator[tuple[tuple[str, ...], tuple[str, str]]]:
-    """Yield (route, (input prefix, kind)) for every object, routes as the loader names them."""
+    """Yield (route, (input prefix, kind)) for every object, routes as ``scoring.rubric.routes`` names them."""
     yield (), ("", "")
-    for c, category in _each(data, "categories"):
-        croute = (_label("category", category, c),)
-        yield croute, (f"c{c}", "c")
-        yield from _items(category, croute, f"c{c}")
-        for g, group in _each(category, "groups"):
-            groute = (*croute, _label("group", group, g))
-            yield groute, (f"c{c}-g{g}", "g")
-            yield from _items(group, groute, f"c{c}-g{g}")
-    for n, grade in _each(data, "grades"):
-        yield (_label("grade", grade, n),), (f"grade{n}", "grade")
-    bonus = data.get("bonus") if isinstance(data.get("bonus"), dict) else {}
-    for b, item in _each(bonus, "items"):
-        broute = ("bonus", _label("bonus item", item, b))
-        yield broute, (f"b{b}", "b")
-        for n, level in _each(item, "levels"):
-            yield (*broute, _label("level", level, n)), (f"b{b}-l{n}", "bl")
-    for v, veto in _each(data, "vetoes"):
-        yield (_label("veto", veto, v),), (f"v{v}", "v")
-
-
-def _items(parent: dict, route: tuple[str, ...], prefix: str) -> Iterator[tuple[tuple[str, ...], tuple[str, str]]]:
-    for i, item in _each(parent, "items"):
-        iroute = (*route, _label("item", item, i))
-        yield iroute, (f"{prefix}-i{i}", "i")
-        method = item.get("method") if isinstance(item.get("method"), dict) else {}
-        for r, rule in _each(method, "rules"):
-            yield (*iroute, "method", _label("rule", rule, r)), (f"{prefix}-i{i}-r{r}", "r")
-        for n, level in _each(method, "levels"):
-            yield (*iroute, "method", _label("level", level, n)), (f"{prefix}-i{i}-l{n}", "l")
-
-
-def _each(container: Any, key: str) -> list[tuple[int, dict]]:
-    values = container.get(key) if isinstance(container, dict) else None
-    return [(i, v) for i, v in enumerate(values) if isinstance(v, dict)] if isinstance(values, list) else []
-
-
-def _label(name: str, element: dict, index: int) -> str:
-    """As ``scoring.rubric.load`` labels a list element: by id, else name, else position."""
-    return f"{name} {element.get('id') or element.get('name') or f'#{index + 1}'}"
+    for loc, route in routes.objects(data):
+        parts, kind = [], ""
+        for position, step in enumerate(loc):
+            if isinstance(step, int):
+                letter = "b" if loc[:position] == ("bonus", "items") else _PREFIX[str(loc[position - 1])]
+                parts.append(f"{letter}{step}")
+                kind = "bl" if letter == "l" and loc[0] == "bonus" else letter
+        yield route, ("-".join(parts), kind)

@@ -3,16 +3,19 @@ upload, and the editor (structured form or YAML text). Every save is a new versi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from scoring.errors import RubricError, StaleEdit
+from scoring.errors import Problem, RubricError, StaleEdit
 from scoring.rubric.diff import diff_rubrics, yaml_diff
+from scoring.rubric.load import rubric_text
 from scoring.store import operations, queries
 from scoring.store.views import RubricVersionView
 from web.db import get_session
+from web.i18n import translate
 from web.permissions import actor, role_required
 from web.rubrics import forms
 
@@ -68,13 +71,13 @@ def upload():
                                message=_("请选择要上传的 YAML 文件")), 400
     file_name = upload_file.filename
     try:
-        text = forms.uploaded_text(upload_file.stream.read(forms.MAX_YAML_BYTES + 1), file_name)
+        text = rubric_text(upload_file.stream.read(forms.MAX_YAML_BYTES + 1), file_name)
     except RubricError as error:
         problems = forms.note_problems(note) + error.problems
     else:
         problems = forms.save_problems(text, file_name, note)
     if problems:
-        return render_template("rubrics/upload.html", problems=problems, note=note, file_name=file_name), 400
+        return render_template("rubrics/upload.html", problems=_shown(problems), note=note, file_name=file_name), 400
     row = operations.save_rubric_version(get_session(), actor(), text, file_name=file_name, note=note)
     flash(_("已保存为 %(key)s 第 %(n)s 版", key=row.rubric_key, n=row.version), "ok")
     return redirect(url_for("rubrics.version", version_id=row.id))
@@ -86,9 +89,14 @@ def edit(version_id: int):
     """The structured editor, opened on a version; saving creates the next version."""
     session = get_session()
     row = queries.rubric_version(session, version_id)
+    stored = forms.editable_data(queries.rubric_of_version(session, row.id))
+    too_many = forms.too_large_for_editor(stored)
+    if too_many:  # the page would be megabytes of inputs: the YAML view edits it
+        flash(_("本细则共有 %(n)s 个指标、项目和规则，超过结构化编辑的上限 %(max)s 个；请在 YAML 视图中编辑。",
+                n=too_many, max=forms.MAX_EDITOR_OBJECTS), "error")
+        return redirect(url_for("rubrics.edit_yaml", version_id=row.id), 303)
     if request.method == "GET":
-        data = forms.editable_data(queries.rubric_of_version(session, row.id))
-        return _editor("rubrics/edit.html", row, _latest(row.rubric_key).version, data=data)
+        return _editor("rubrics/edit.html", row, _latest(row.rubric_key).version, data=stored)
     base = _base_version()
     add = request.form.get("add", "")
     data = forms.rubric_data(request.form, key=row.rubric_key, version=base + 1, add=add, keep_blank=bool(add))
@@ -124,8 +132,14 @@ def _save(row: RubricVersionView, base: int, text: str, template: str, **page):
     return redirect(url_for("rubrics.version", version_id=saved.id))
 
 
+def _shown(problems) -> list[Problem]:
+    """The problems with their messages in the reader's language."""
+    return [replace(p, message=translate(p.message)) for p in problems]
+
+
 def _editor(template: str, row: RubricVersionView, base: int, *, problems=(), data=None, **page) -> str:
-    located = forms.located_problems(list(problems), data) if data is not None else []
+    problems = _shown(problems)
+    located = forms.located_problems(problems, data) if data is not None else []
     return render_template(template, row=row, base_version=base, latest=_latest(row.rubric_key), data=data,
                            problems=list(problems), located=located, errors=forms.errors_by_name(located),
                            open_rows=forms.rows_with_errors(located), has_comments=forms.has_comments(row.yaml_text),
