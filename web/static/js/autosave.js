@@ -62,9 +62,11 @@
       if (JSON.stringify(draft.fields) === current) localStorage.removeItem(key(form));
       // A draft that does not count is never shown as a green "saved".
       const time = new Date().toLocaleTimeString();
-      show(form, "save-state", i18n(body.draft ? "saved-draft" : "saved", { time }), body.draft ? "warn" : "saved");
-      show(form, "status", body.complete ? i18n(body.draft ? "status-complete-draft" : "status-complete") : i18n("status-draft"),
-           body.complete && !body.draft ? "ok" : "warn");
+      show(form, "save-state", body.draft ? i18n("saved-draft", { time }) : i18n("saved", { time }),
+           body.draft ? "warn" : "saved");
+      const status = !body.complete ? i18n("status-draft")
+        : body.draft ? i18n("status-complete-draft") : i18n("status-complete");
+      show(form, "status", status, body.complete && !body.draft ? "ok" : "warn");
       show(form, "problem", body.draft ? (body.problem || "") + (body.complete ? " " + i18n("still-counting") : "") : "");
       if (body.item_points !== undefined) show(form, "points", body.item_points || "—");
       if (body.town_total) document.getElementById("town-total").textContent = body.town_total;
