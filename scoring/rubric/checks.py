@@ -157,6 +157,6 @@ def quota_rule_problems(rubric: Rubric) -> list[Found]:
     found: list[Found] = []
     if rubric.quota_min_places is not None:
         found.append((("quota_min_places",), N_("没有设名额比例的等次，此项无效")))
-    if "quota_rounding" in rubric.model_fields_set:
+    if rubric.quota_rounding != "floor":  # the default, which an editor may state explicitly
         found.append((("quota_rounding",), N_("没有设名额比例的等次，此项无效")))
     return found

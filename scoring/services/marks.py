@@ -13,6 +13,7 @@ from scoring.marks import Mark, mark_table, read_mark
 from scoring.messages import N_, Message
 from scoring.method_points import mark_points
 from scoring.outcome import compute_outcome
+from scoring.ranking import INCOMPLETE
 from scoring.points import format_points
 from scoring.rubric import Rubric
 from scoring.store import operations, queries
@@ -29,7 +30,7 @@ class SavedMark:
     problem: Message | str  # why those inputs are not (yet) a valid mark ("" when they are)
     problem_field: str
     item_points: Message | str  # this reviewer's points for the item from the mark that counts
-    town_total: str  # the town's running total over every complete mark
+    town_total: Message | str  # the town's total, or how many items are missing
 
 
 def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str,
@@ -68,12 +69,18 @@ def _points_text(rubric: Rubric, marks: list[Mark]) -> dict[str, Message | str]:
             for row in frame.itertuples()}
 
 
-def town_running_total(session: Session, assessment_id: int, town_id: int) -> str:
-    """The town's total over its complete marks so far (a town's total needs only its own marks)."""
+def town_running_total(session: Session, assessment_id: int, town_id: int) -> Message | str:
+    """The town's total once every item is scored; until then how many items are missing.
+
+    An incomplete town has no total anywhere (a partial sum beside real totals misleads).
+    """
     rubric = queries.assessment_rubric(session, assessment_id)
     town = queries.assessment_towns(session, assessment_id)[town_id]
     outcome = compute_outcome(rubric, mark_table(queries.complete_marks(session, assessment_id, town_id)), [town])
-    return format_points(outcome.town(town)["total"])
+    row = outcome.town(town)
+    if row["status"] == INCOMPLETE:
+        return N_("未完成，缺 %(n)s 项", n=int(row["missing"]))
+    return format_points(row["total"])
 
 
 def _resolve_citations(session: Session, assessment_id: int, town_id: int, item_id: str, inputs: dict) -> dict:
@@ -145,7 +152,7 @@ class ScoringSheet:
     rubric: Rubric
     items: list  # (category, item, kind) the reviewer scores, in rubric order
     states: dict[str, ItemState]  # item id -> its state
-    town_total: str
+    town_total: Message | str
     evidence: list  # (EvidenceView, [PassageView]) in upload order
 
 

@@ -66,7 +66,7 @@ def test_an_invalid_edit_keeps_the_last_complete_mark_counting_with_the_draft_be
     second = client.post(mark_url(ids, item, town), json={"version": first["version"], "fields": {
         "comment": "档次待核"}}).get_json()
     assert second["complete"] is True and second["draft"] is True and second["problem"]
-    assert second["town_total"] == total  # the complete mark still counts
+    assert second["town_total"] == total and second["item_points"] == first["item_points"] != ""  # still counts
     row = stored(db, ids, item, town)
     assert row.complete and row.inputs and row.draft == {"comment": "档次待核"}
     shown = page(client, ids, town)

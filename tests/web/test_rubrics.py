@@ -602,3 +602,19 @@ def test_saving_without_the_csrf_token_is_refused(csrf_app, db):
     assert client.post(f"/admin/rubrics/{version_id}/edit/yaml",
                        data={**form, "csrf_token": token}).status_code == 302
     assert version_count(db) == 2
+
+
+def test_the_structured_editor_keeps_the_quota_rounding_and_the_bonus_combination(admin, db):
+    """Rules a rubric states beyond the defaults survive a save through the form."""
+    from scoring.store import queries
+
+    text = (RUBRICS / "minimal.yaml").read_text(encoding="utf-8")
+    text = text.replace("tie_break:", "quota_rounding: ceil\nquota_min_places: 1\ntie_break:")
+    text = text.replace("bonus:\n  cap: 2\n", "bonus:\n  cap: 2\n  combine: majority\n")
+    upload(admin, text.encode(), name="minimal.yaml")
+    version_id = latest_id(db, "mini")
+    fields = editor_fields(admin, version_id)
+    response = admin.post(f"/admin/rubrics/{version_id}/edit", data={**fields, "note": "原样保存"})
+    assert response.status_code == 302, text_of(response)
+    saved = queries.rubric_of_version(db, latest_id(db, "mini"))
+    assert (saved.quota_rounding, saved.quota_min_places, saved.bonus.combine) == ("ceil", 1, "majority")

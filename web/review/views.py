@@ -49,7 +49,7 @@ def save_mark(assessment_id: int, town_id: int, item_id: str):
         return jsonify({"error": "invalid", "field": exc.field, "message": translate(exc.message)}), 422
     return jsonify({"saved": True, "version": saved.version, "complete": saved.complete, "draft": saved.draft,
                     "problem": translate(saved.problem), "field": saved.problem_field,
-                    "item_points": translate(saved.item_points), "town_total": saved.town_total})
+                    "item_points": translate(saved.item_points), "town_total": translate(saved.town_total)})
 
 
 @bp.get("/<int:assessment_id>/evidence/<int:evidence_id>")

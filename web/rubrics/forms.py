@@ -42,7 +42,8 @@ _CHOICES = {"method.kind", "not_applicable", "total", "delete"}
 # The inputs each kind of object has, including list containers (where list-wide problems
 # such as "at least 2 levels" are shown). A problem on any other field is shown on the object.
 FIELDS = {
-    "": {"id", "title", "year", "issuer", "total_points", "aggregation.rule",
+    "": {"id", "title", "year", "issuer", "total_points", "aggregation.rule", "quota_rounding", "quota_min_places",
+         "bonus.combine",
          "aggregation.disagreement_threshold", "tie_break", "bonus.cap", "bonus.items", "categories",
          "grades", "vetoes", "note"},
     "c": {"id", "title", "points", "items", "groups"},
@@ -104,12 +105,15 @@ def rubric_data(form: Mapping[str, str], *, key: str, version: int, add: str = "
     if aggregation:
         data["aggregation"] = aggregation
     data["grades"] = [_grade(row) for row in root.rows("grade", keep_blank)]
+    _put(data, "quota_rounding", _text(f.get("quota_rounding")))
+    _put(data, "quota_min_places", _integer(f.get("quota_min_places")))
     data["tie_break"] = _lines(f.get("tie_break"))
     data["categories"] = [_category(row, keep_blank) for row in root.rows("c", keep_blank)]
     bonus_items = [_bonus_item(row, keep_blank) for row in root.rows("b", keep_blank)]
     cap = _number(f.get("bonus.cap"))
     if bonus_items or cap is not None:
         data["bonus"] = {"cap": cap, "items": bonus_items} if cap is not None else {"items": bonus_items}
+        _put(data["bonus"], "combine", _text(f.get("bonus.combine")))
     data["vetoes"] = [_veto(row) for row in root.rows("v", keep_blank)]
     return data
 
