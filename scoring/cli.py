@@ -8,7 +8,7 @@ from decimal import Decimal
 import click
 import pandas as pd
 
-from scoring.errors import CellProblem, MarksFileError, RubricError
+from scoring.errors import MarksFileError, RubricError
 from scoring.messages import N_
 from scoring.points import format_points, to_cents
 from scoring.rubric import Rubric
@@ -54,21 +54,7 @@ def _unreadable(file: str, error: OSError) -> str:
 
 def _file_error(error: RubricError | MarksFileError) -> str:
     """Every problem of a refused file, one a line (``file:line → route → field: message``)."""
-    if isinstance(error, RubricError):
-        head = N_("%(file)s：%(n)s 个问题", file=error.file, n=len(error.problems))
-        return "\n".join([str(head), *(str(p) for p in error.problems)])
-    head = N_("%(file)s：%(n)s 个问题，未导入任何评分", file=error.file, n=len(error.problems))
-    return "\n".join([str(head), *(_cell_text(p) for p in error.problems)])
-
-
-def _cell_text(problem: CellProblem) -> str:
-    """``评分.xlsx → 第 3 行 → 档次 (level): …``; whole-file problems name only the file."""
-    parts = [problem.sheet]
-    if problem.row:
-        parts.append(str(N_("第 %(n)s 行", n=problem.row)))
-    if problem.column and problem.column != "-":
-        parts.append(problem.column)
-    return " → ".join(parts) + f": {problem.message}"
+    return str(error)
 
 
 def _load(rubric_path: str) -> Rubric:

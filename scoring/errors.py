@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from scoring.messages import Message
+from scoring.messages import N_, Message
 
 
 @dataclass(frozen=True)
@@ -16,20 +17,24 @@ class Problem:
     """
 
     file: str
-    message: str
+    message: Message | str
     path: tuple[str, ...] = ()
     field: str = ""
     line: int | None = None
     column: int | None = None
 
-    def __str__(self) -> str:
+    def text(self, render: Callable[[Message | str], str] = str) -> str:
+        """``file:line → route → field: message``, the message rendered by ``render`` (a translation)."""
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
         parts = [where, *self.path]
         if self.field:
             parts.append(self.field)
-        return " → ".join(parts) + f": {self.message}"
+        return " → ".join(parts) + f": {render(self.message)}"
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 class ScoringError(Exception):
@@ -43,9 +48,13 @@ class RubricError(ScoringError):
     file: str
     problems: list[Problem] = field(default_factory=list)
 
+    def lines(self, render: Callable[[Message | str], str] = str) -> list[str]:
+        """A heading, then every problem one a line (the CLI prints them, the web translates them)."""
+        head = render(N_("%(file)s：%(n)s 个问题", file=self.file, n=len(self.problems)))
+        return [head, *(p.text(render) for p in self.problems)]
+
     def __str__(self) -> str:
-        head = f"{self.file}: {len(self.problems)} problem(s)"
-        return "\n".join([head, *(str(p) for p in self.problems)])
+        return "\n".join(self.lines())
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,19 @@ class CellProblem:
     sheet: str
     row: int
     column: str
-    message: str
+    message: Message | str
+
+    def text(self, render: Callable[[Message | str], str] = str) -> str:
+        """``评分.xlsx → 第 3 行 → 档次 (level): …``; whole-file problems name only the file."""
+        parts = [self.sheet]
+        if self.row:
+            parts.append(render(N_("第 %(n)s 行", n=self.row)))
+        if self.column and self.column != "-":
+            parts.append(self.column)
+        return " → ".join(parts) + f": {render(self.message)}"
 
     def __str__(self) -> str:
-        return f"{self.sheet} → row {self.row} → column {self.column}: {self.message}"
+        return self.text()
 
 
 @dataclass
@@ -68,9 +86,12 @@ class MarksFileError(ScoringError):
     file: str
     problems: list[CellProblem] = field(default_factory=list)
 
+    def lines(self, render: Callable[[Message | str], str] = str) -> list[str]:
+        head = render(N_("%(file)s：%(n)s 个问题，未导入任何评分", file=self.file, n=len(self.problems)))
+        return [head, *(p.text(render) for p in self.problems)]
+
     def __str__(self) -> str:
-        head = f"{self.file}: {len(self.problems)} problem(s), nothing applied"
-        return "\n".join([head, *(str(p) for p in self.problems)])
+        return "\n".join(self.lines())
 
 
 class InvalidInput(ScoringError):

@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(400, lambda e: _page(400, _("请求无效（表单可能已过期，请刷新页面）")))
     app.register_error_handler(EvidenceRejected, lambda e: _page(413 if e.code == "too_large" else 400,
                                                                  translate(e.message)))
-    app.register_error_handler(RubricError, lambda e: _page(400, str(e)))
+    app.register_error_handler(RubricError, lambda e: _page(400, "\n".join(e.lines(translate))))
     app.register_error_handler(StaleEdit, _stale)
     app.register_error_handler(InvalidInput, lambda e: _page(400, invalid_input(e)))
     app.register_error_handler(HTTPException, _http)  # 405 and the rest: never Werkzeug's page

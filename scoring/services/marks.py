@@ -13,8 +13,8 @@ from scoring.marks import Mark, mark_table, read_mark
 from scoring.messages import N_, Message
 from scoring.method_points import mark_points
 from scoring.outcome import compute_outcome
-from scoring.ranking import INCOMPLETE
 from scoring.points import format_points
+from scoring.ranking import INCOMPLETE
 from scoring.rubric import Rubric
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
