@@ -97,6 +97,7 @@ class PhaseView:
     evidence_open: bool
     marks_editable: bool
     appeals_open: bool
+    setup_editable: bool  # towns' assignments and the setup may still change
     deadline_phases: tuple[str, ...] = DEADLINE_PHASES
 
 
@@ -107,4 +108,5 @@ def phase_view(phase: str) -> PhaseView:
                      results_released=allowed(phase, "see_results"),
                      evidence_open=allowed(phase, "upload_evidence"),
                      marks_editable=allowed(phase, "score"),
-                     appeals_open=allowed(phase, "appeal"))
+                     appeals_open=allowed(phase, "appeal"),
+                     setup_editable=allowed(phase, "edit_setup"))

@@ -276,6 +276,7 @@ def set_deadlines(session: Session, actor: Actor, assessment_id: int, deadlines:
 def assign(session: Session, actor: Actor, assessment_id: int, reviewer_id: int, item_ids: list[str],
            town_id: int | None = None) -> list[Assignment]:
     """Let a reviewer score these items (for every town, or one town); skips existing ones."""
+    phases.require(_get(session, Assessment, assessment_id).phase, "edit_setup")
     reviewer = _get(session, User, reviewer_id)
     if reviewer.role != "reviewer":
         raise InvalidInput("reviewer_id", N_("只能给评分人分配考核项目"))
@@ -296,6 +297,8 @@ def assign(session: Session, actor: Actor, assessment_id: int, reviewer_id: int,
 @operation
 def unassign(session: Session, actor: Actor, assignment_id: int) -> None:
     row = _get(session, Assignment, assignment_id)
+    # Which marks count follows the assignments: after scoring closes, results must not move.
+    phases.require(_get(session, Assessment, row.assessment_id).phase, "edit_setup")
     record(session, actor, "assignment.remove", "assignment", str(row.id), assessment_id=row.assessment_id,
            town_id=row.town_id, item_id=row.item_id, before={"reviewer_id": row.reviewer_id, "item": row.item_id})
     session.execute(delete(Assignment).where(Assignment.id == row.id))
