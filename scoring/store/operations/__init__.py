@@ -1,0 +1,30 @@
+"""Every write, as a named operation that audits itself in the same transaction.
+
+Each operation commits on success and rolls back on any error, so nothing is half
+applied and no change lands without its ``AuditEvent``.
+
+One module per aggregate (users, assessments, evidence, marks); callers keep using
+``operations.<name>``.
+"""
+
+from scoring.store.operations.assessments import (
+    assign,
+    create_assessment,
+    save_rubric_version,
+    set_deadlines,
+    set_phase,
+    unassign,
+)
+from scoring.store.operations.base import operation
+from scoring.store.operations.evidence import add_evidence
+from scoring.store.operations.marks import MAX_INPUTS_BYTES, SavedMarkRow, save_mark
+from scoring.store.operations.users import (
+    authenticate,
+    create_district,
+    create_town,
+    create_user,
+    end_sessions,
+    update_user,
+)
+
+__all__ = ["MAX_INPUTS_BYTES", "SavedMarkRow", "add_evidence", "assign", "authenticate", "create_assessment", "create_district", "create_town", "create_user", "end_sessions", "operation", "save_mark", "save_rubric_version", "set_deadlines", "set_phase", "unassign", "update_user"]

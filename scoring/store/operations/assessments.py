@@ -1,0 +1,154 @@
+"""Rubric versions, assessments, their phases, deadlines and assignments."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from scoring import phases
+from scoring.errors import InvalidInput, PhaseClosed, StaleEdit
+from scoring.messages import N_
+from scoring.rubric.load import parse_rubric
+from scoring.store.audit import Actor, record
+from scoring.store.models import (
+    Assessment,
+    AssessmentTown,
+    Assignment,
+    RubricVersion,
+    Town,
+    User,
+    utcnow,
+)
+from scoring.store.operations.base import fits, get, operation
+
+MIN_YEAR, MAX_YEAR = 2000, 2100  # assessment years: a typo like 20255 is refused, not stored
+
+
+@operation
+def save_rubric_version(session: Session, actor: Actor, yaml_text: str, *, file_name: str = "rubric.yaml",
+                        base_version: int | None = None, note: str = "") -> RubricVersion:
+    """Validate the YAML and store it as the next version of its rubric.
+
+    The store numbers versions: the new one is the last + 1, whatever the file says.
+    ``base_version`` is the version the editor started from; if a newer one was saved
+    meanwhile, the save is refused (StaleEdit) instead of silently replacing it.
+    Raises RubricError (nothing saved) when the file is invalid.
+    """
+    rubric = parse_rubric(yaml_text, file_name)
+    fits(note=(N_("说明"), note, 400))
+    last = session.execute(
+        select(RubricVersion).where(RubricVersion.rubric_key == rubric.id)
+        .order_by(RubricVersion.version.desc()).limit(1)).scalar_one_or_none()
+    if base_version is not None and last is not None and last.version != base_version:
+        raise StaleEdit({"yaml": last.yaml_text}, last.version)
+    row = RubricVersion(rubric_key=rubric.id, version=(last.version + 1) if last else 1, title=rubric.title,
+                        yaml_text=yaml_text, sha256=hashlib.sha256(yaml_text.encode()).hexdigest(),
+                        note=note, created_by=actor.id)
+    session.add(row)
+    session.flush()
+    record(session, actor, "rubric.save", "rubric", f"{rubric.id}@{row.version}",
+           before={"version": last.version, "sha256": last.sha256} if last else None,
+           after={"version": row.version, "sha256": row.sha256, "title": rubric.title}, reason=note)
+    return row
+
+
+@operation
+def create_assessment(session: Session, actor: Actor, *, district_id: int, name: str, year: int,
+                      rubric_version_id: int, town_ids: list[int]) -> Assessment:
+    """Create an assessment on a frozen rubric version for these towns (phase: prepare)."""
+    get(session, RubricVersion, rubric_version_id)
+    fits(name=(N_("考核名称"), name, 200))
+    if not name:
+        raise InvalidInput("name", N_("请填写考核名称"))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput("year", N_("年度应在 %(min)s 到 %(max)s 之间", min=MIN_YEAR, max=MAX_YEAR))
+    known = set(session.execute(select(Town.id).where(Town.district_id == district_id)).scalars())
+    if any(t not in known for t in town_ids):
+        raise InvalidInput("town_ids", N_("所选单位不属于本区"))
+    assessment = Assessment(district_id=district_id, name=name, year=year, rubric_version_id=rubric_version_id,
+                            phase="prepare", deadlines={}, version=1)
+    session.add(assessment)
+    session.flush()
+    session.add_all(AssessmentTown(assessment_id=assessment.id, town_id=t) for t in town_ids)
+    record(session, actor, "assessment.create", "assessment", str(assessment.id), assessment_id=assessment.id,
+           after={"name": name, "year": year, "rubric_version_id": rubric_version_id, "towns": sorted(town_ids)})
+    return assessment
+
+
+@operation
+def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *, reason: str = "") -> Assessment:
+    """Move an assessment one phase forward or back (准备→材料报送→评分→审核→发布→归档).
+
+    Archived is final. Moving back from released withdraws the results from town leaders.
+    """
+    assessment = get(session, Assessment, assessment_id)
+    if not phases.can_move(assessment.phase, phase):
+        raise PhaseClosed(N_("阶段只能前进或后退一步，已归档的考核不能再变更"))
+    before = {"phase": assessment.phase}
+    if phases.withdraws_results(assessment.phase, phase):
+        assessment.released_at = None
+    assessment.phase = phase
+    assessment.version += 1
+    if phases.allowed(phase, "see_results") and assessment.released_at is None:
+        assessment.released_at = utcnow()
+    record(session, actor, "assessment.phase", "assessment", str(assessment.id), assessment_id=assessment.id,
+           before=before, after={"phase": phase}, reason=reason)
+    return assessment
+
+
+@operation
+def set_deadlines(session: Session, actor: Actor, assessment_id: int, deadlines: dict[str, str]) -> Assessment:
+    """Set the closing date (ISO yyyy-mm-dd) of phases; an empty value clears one."""
+    assessment = get(session, Assessment, assessment_id)
+    clean = {}
+    for phase, value in deadlines.items():
+        if phase not in phases.DEADLINE_PHASES:
+            raise InvalidInput("deadlines", N_("未知的阶段 %(phase)s", phase=phase))
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise InvalidInput(f"deadline-{phase}",
+                                   N_("%(value)s 不是日期（格式：年-月-日，如 2026-03-01）", value=value)) from None
+            clean[phase] = value
+    before = dict(assessment.deadlines or {})
+    assessment.deadlines = clean
+    assessment.version += 1
+    record(session, actor, "assessment.deadlines", "assessment", str(assessment.id), assessment_id=assessment.id,
+           before=before, after=clean)
+    return assessment
+
+
+@operation
+def assign(session: Session, actor: Actor, assessment_id: int, reviewer_id: int, item_ids: list[str],
+           town_id: int | None = None) -> list[Assignment]:
+    """Let a reviewer score these items (for every town, or one town); skips existing ones."""
+    phases.require(get(session, Assessment, assessment_id).phase, "edit_setup")
+    reviewer = get(session, User, reviewer_id)
+    if reviewer.role != "reviewer":
+        raise InvalidInput("reviewer_id", N_("只能给评分人分配考核项目"))
+    existing = set(session.execute(
+        select(Assignment.item_id).where(Assignment.assessment_id == assessment_id,
+                                         Assignment.reviewer_id == reviewer_id,
+                                         Assignment.town_id.is_(None) if town_id is None
+                                         else Assignment.town_id == town_id)).scalars())
+    rows = [Assignment(assessment_id=assessment_id, reviewer_id=reviewer_id, item_id=i, town_id=town_id)
+            for i in item_ids if i not in existing]
+    session.add_all(rows)
+    record(session, actor, "assignment.add", "assignment", f"{assessment_id}/{reviewer_id}",
+           assessment_id=assessment_id, town_id=town_id,
+           after={"reviewer": reviewer.username, "items": [r.item_id for r in rows]})
+    return rows
+
+
+@operation
+def unassign(session: Session, actor: Actor, assignment_id: int) -> None:
+    row = get(session, Assignment, assignment_id)
+    # Which marks count follows the assignments: after scoring closes, results must not move.
+    phases.require(get(session, Assessment, row.assessment_id).phase, "edit_setup")
+    record(session, actor, "assignment.remove", "assignment", str(row.id), assessment_id=row.assessment_id,
+           town_id=row.town_id, item_id=row.item_id, before={"reviewer_id": row.reviewer_id, "item": row.item_id})
+    session.execute(delete(Assignment).where(Assignment.id == row.id))
