@@ -12,6 +12,7 @@ from scoring.marks import mark_table
 from scoring.messages import N_, Message
 from scoring.outcome import compute_outcome
 from scoring.points import format_points
+from scoring.ranking import RANKED
 from scoring.report.scorecard import (
     MarkContext,
     RankingReport,
@@ -69,7 +70,7 @@ def _previous_totals(session: Session, assessment) -> dict[str, str]:
         return {}
     _, outcome = assessment_outcome(session, earlier[0].id)
     return {row["town"]: format_points(row["total"]) for row in outcome.ranking.to_dict("records")
-            if row["complete"]}
+            if row["status"] == RANKED}  # an unranked town had no total last year either
 
 
 def _mark_context(session: Session, assessment_id: int, town_id: int) -> MarkContext:
