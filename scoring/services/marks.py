@@ -12,12 +12,12 @@ from scoring.errors import InvalidMark, NotFound, NotPermitted
 from scoring.marks import Mark, mark_table, read_mark
 from scoring.messages import N_, Message
 from scoring.method_points import mark_points
-from scoring.outcome import compute_outcome
 from scoring.points import format_points
-from scoring.ranking import INCOMPLETE
+from scoring.results import item_scores, town_results
 from scoring.rubric import Rubric
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
+from scoring.store.mark_frames import counting_marks
 
 NOT_APPLICABLE = N_("不适用")
 
@@ -73,14 +73,20 @@ def town_running_total(session: Session, assessment_id: int, town_id: int) -> Me
     """The town's total once every item is scored; until then how many items are missing.
 
     An incomplete town has no total anywhere (a partial sum beside real totals misleads).
+    An item is missing exactly when no mark of it counts (a counting mark is valid, so it
+    gives points, or says not applicable, which a rubric allowing it scores), so until the
+    last item only the town's counting marks are read; then its result is computed, from
+    this town's marks alone (a town's total does not depend on the others).
     """
     rubric = queries.assessment_rubric(session, assessment_id)
+    marks = counting_marks(session, assessment_id, town_id)
+    scored = marks.items
+    missing = sum(1 for _, item in rubric.all_items() if item.id not in scored)
+    if missing:
+        return N_("未完成，缺 %(n)s 项", n=missing)
     town = queries.assessment_towns(session, assessment_id)[town_id]
-    outcome = compute_outcome(rubric, mark_table(queries.complete_marks(session, assessment_id, town_id)), [town])
-    row = outcome.town(town)
-    if row["status"] == INCOMPLETE:
-        return N_("未完成，缺 %(n)s 项", n=int(row["missing"]))
-    return format_points(row["total"])
+    results = town_results(rubric, item_scores(rubric, marks.table, [town]), marks.table)
+    return format_points(int(results["total"].iloc[0]))
 
 
 def _resolve_citations(session: Session, assessment_id: int, town_id: int, item_id: str, inputs: dict) -> dict:

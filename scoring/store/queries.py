@@ -78,6 +78,12 @@ def users_by_id(session: Session) -> dict[int, UserView]:
     return {u.id: view_of(UserView, u) for u in session.execute(select(User)).scalars()}
 
 
+def counting_clause():
+    """The condition that a stored mark counts: its reviewer is still assigned the item for its town."""
+    return select(Assignment.id).where(
+        Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
+        Assignment.item_id == MarkRow.item_id,
+        or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
 
 
 def complete_marks(session: Session, assessment_id: int, town_id: int | None = None,
@@ -92,11 +98,8 @@ def complete_marks(session: Session, assessment_id: int, town_id: int | None = N
     """
     towns = assessment_towns(session, assessment_id)
     users = users_by_id(session)
-    assigned = select(Assignment.id).where(
-        Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
-        Assignment.item_id == MarkRow.item_id,
-        or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
-    query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True), assigned)
+    query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True),
+                                  counting_clause())
     if town_id is not None:
         query = query.where(MarkRow.town_id == town_id)
     rows = session.execute(query).scalars()
