@@ -55,26 +55,42 @@ def clear() -> None:
         _memory.clear()
 
 
+def cached(session: Session, assessment_id: int) -> CachedOutcome | None:
+    """The outcome at the current data version if some process already computed it, else None."""
+    return _lookup(_key(session, assessment_id, queries.data_version(session)))
+
+
+def _lookup(key: str) -> CachedOutcome | None:
+    with _lock:
+        found = _memory.get(key)
+        if found is not None:
+            _memory.move_to_end(key)
+            return found
+    found = _read(key)
+    if found is not None:
+        _remember(key, found)
+    return found
+
+
+def _remember(key: str, found: CachedOutcome) -> None:
+    with _lock:
+        _memory[key] = found
+        while len(_memory) > _KEEP:
+            _memory.popitem(last=False)
+
+
 def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, CachedOutcome]:
     """The rubric and the outcome of every town of the assessment at the current data version."""
     version = queries.data_version(session)  # read first: the marks read after are at least as new
     rubric = queries.assessment_rubric(session, assessment_id)
     key = _key(session, assessment_id, version)
-    with _lock:
-        found = _memory.get(key)
-        if found is not None:
-            _memory.move_to_end(key)
-            return rubric, found
-    found = _read(key)
+    found = _lookup(key)
     if found is None:
         marks = counting_marks(session, assessment_id)
         towns = list(queries.assessment_towns(session, assessment_id).values())
         found = CachedOutcome(compute_outcome(rubric, marks.table, towns), marks.unusable)
         _write(key, found)
-    with _lock:
-        _memory[key] = found
-        while len(_memory) > _KEEP:
-            _memory.popitem(last=False)
+        _remember(key, found)
     return rubric, found
 
 
