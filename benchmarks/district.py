@@ -73,7 +73,7 @@ def seed(session: Session, n_towns: int, *, bulk: bool = False, load_reviewers: 
         seeded.load_reviewers[username] = mine
     operations.set_phase(session, admin, assessment.id, "submission")
     operations.set_phase(session, admin, assessment.id, "scoring")
-    skip = {(t, i) for t in names for k, i in enumerate(all_items) if (k % 100) >= scored_share * 100}
+    skip = {(t, i) for t in names for k, i in enumerate(all_items) if k >= scored_share * len(all_items)}
     marks = demo_marks(rubric, towns={name: 0.5 + (k % 10) / 20 for k, name in enumerate(names)},
                        reviewers=("dept", "fazhiban"), skip=skip)
     category_of = {item.id: category.id for category, item in rubric.all_items()}

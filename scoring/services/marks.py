@@ -19,7 +19,7 @@ from scoring.rubric import Rubric
 from scoring.services import cache
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
-from scoring.store.mark_frames import counting_marks
+from scoring.store.mark_frames import counted_items, counting_marks
 
 NOT_APPLICABLE = N_("不适用")
 
@@ -45,8 +45,8 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     """
     if item_id not in queries.assigned_items(session, assessment_id, reviewer_id, town_id):
         raise NotPermitted("item not assigned to this reviewer for this town")
-    towns = queries.assessment_towns(session, assessment_id)
-    if town_id not in towns:
+    town = queries.assessment_town(session, assessment_id, town_id)
+    if town is None:
         raise NotFound("town not in this assessment")
     rubric = queries.assessment_rubric(session, assessment_id)
     inputs = _resolve_citations(session, assessment_id, town_id, item_id, inputs)
@@ -54,7 +54,7 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
                                  reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version)
     item_points: Message | str = ""
     if saved.complete and rubric.kind_of(item_id) == "item":
-        mark = read_mark(rubric, town=towns[town_id], item=item_id, reviewer=actor.name, inputs=saved.inputs)
+        mark = read_mark(rubric, town=town, item=item_id, reviewer=actor.name, inputs=saved.inputs)
         item_points = _points_text(rubric, [mark]).get(item_id, "")
     total = town_running_total(session, assessment_id, town_id) if running_total else ""
     problem = saved.problem
@@ -81,19 +81,18 @@ def town_running_total(session: Session, assessment_id: int, town_id: int) -> Me
     this town's marks alone (a town's total does not depend on the others).
     """
     rubric = queries.assessment_rubric(session, assessment_id)
+    town = queries.assessment_town(session, assessment_id, town_id)
     known = cache.cached(session, assessment_id)  # a page computed the district at this version
     if known is not None:
-        town = queries.assessment_towns(session, assessment_id)[town_id]
         row = known.outcome.town(town)
         if row["status"] == INCOMPLETE:
             return N_("未完成，缺 %(n)s 项", n=int(row["missing"]))
         return format_points(row["total"])
-    marks = counting_marks(session, assessment_id, town_id)
-    scored = marks.items
+    scored = counted_items(session, assessment_id, town_id)
     missing = sum(1 for _, item in rubric.all_items() if item.id not in scored)
     if missing:
         return N_("未完成，缺 %(n)s 项", n=missing)
-    town = queries.assessment_towns(session, assessment_id)[town_id]
+    marks = counting_marks(session, assessment_id, town_id)
     results = town_results(rubric, item_scores(rubric, marks.table, [town]), marks.table)
     return format_points(int(results["total"].iloc[0]))
 

@@ -44,8 +44,8 @@ class CountingMarks:
         return set(self.table.marks["item"])
 
 
-def counting_marks(session: Session, assessment_id: int, town_id: int | None = None) -> CountingMarks:
-    """The same marks as ``queries.complete_marks`` (assigned reviewers, valid), as frames."""
+def _entries(session: Session, assessment_id: int, town_id: int | None):
+    """(item, town, reviewer, checked entry) of each stored complete mark of assigned reviewers."""
     rubric_version_id = session.execute(select(Assessment.rubric_version_id)
                                         .where(Assessment.id == assessment_id)).scalar_one()
     query = (select(MarkRow.item_id, Town.name, User.username, cast(MarkRow.inputs, Text))
@@ -56,7 +56,6 @@ def counting_marks(session: Session, assessment_id: int, town_id: int | None = N
              .order_by(MarkRow.id))
     if town_id is not None:
         query = query.where(MarkRow.town_id == town_id)
-    rows, deductions, claims, unusable = [], [], [], []
     rubric = None
     for item, town, reviewer, text in session.execute(query):
         key = (rubric_version_id, item, town, reviewer, text)
@@ -67,6 +66,19 @@ def counting_marks(session: Session, assessment_id: int, town_id: int | None = N
             if len(_checked) >= _MAX_REMEMBERED:
                 _checked.clear()
             _checked[key] = entry
+        yield item, town, reviewer, entry
+
+
+def counted_items(session: Session, assessment_id: int, town_id: int) -> set[str]:
+    """Item ids of the town with at least one counting mark (no frames built)."""
+    return {item for item, _, _, entry in _entries(session, assessment_id, town_id)
+            if not isinstance(entry, _Problem)}
+
+
+def counting_marks(session: Session, assessment_id: int, town_id: int | None = None) -> CountingMarks:
+    """The same marks as ``queries.complete_marks`` (assigned reviewers, valid), as frames."""
+    rows, deductions, claims, unusable = [], [], [], []
+    for item, town, reviewer, entry in _entries(session, assessment_id, town_id):
         if isinstance(entry, _Problem):
             unusable.append(UnusableMark(town, item, reviewer, entry.message))  # type: ignore[arg-type]
             continue
