@@ -3,8 +3,8 @@
     PYTHONPATH=. python benchmarks/bench_pages.py                    # SQLite, 8 / 200 / 2,000 towns
     PYTHONPATH=. python benchmarks/bench_pages.py --towns 8 200 --postgres
 
-Each district is seeded through the store's operations (8 and 200 towns: every mark through
-``services.record_mark``, audited; 2,000 towns: marks inserted in bulk, see district.py).
+Each district is seeded through the store's operations (up to ``--bulk-above`` towns: every mark
+through ``services.record_mark``, audited; larger: marks inserted in bulk, see district.py).
 Pages are requested through the Flask app in-process (server time: routing, services,
 templates; no network). "after a save" is the first view after a mark changed (the outcome
 is computed again, once); "warm" the median of the views after it. The floor is the same
@@ -71,7 +71,7 @@ def drop(name: str | None) -> None:
         admin.dispose()
 
 
-def run(backend: str, n_towns: int, repeat: int) -> None:
+def run(backend: str, n_towns: int, repeat: int, bulk_above: int) -> None:
     root = Path(tempfile.mkdtemp(prefix=f"bench-{backend}-{n_towns}-"))
     settings, pg_name = database(backend, root)
     try:
@@ -79,9 +79,9 @@ def run(backend: str, n_towns: int, repeat: int) -> None:
         upgrade_database(engine)
         factory = make_session_factory(engine)
         with factory() as session:
-            seeded = seed(session, n_towns, bulk=n_towns > 500)
+            seeded = seed(session, n_towns, bulk=n_towns > bulk_above)
         print(f"\n## {backend}, {n_towns} towns: {seeded.marks} marks seeded in {seeded.seconds:.0f} s"
-              f" ({'bulk' if n_towns > 500 else 'record_mark'})")
+              f" ({'bulk' if n_towns > bulk_above else 'record_mark'})")
         measure(settings, engine, factory, seeded, repeat)
         engine.dispose()
     finally:
@@ -186,11 +186,14 @@ def main() -> None:
     parser.add_argument("--towns", type=int, nargs="+", default=[8, 200, 2000])
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL as well as SQLite")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--bulk-above", type=int, default=500,
+                        help="districts larger than this get their marks in bulk (200 towns through "
+                             "record_mark take several minutes here)")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     for backend in ["sqlite", "postgres"] if args.postgres else ["sqlite"]:
         for n in args.towns:
-            run(backend, n, args.repeat)
+            run(backend, n, args.repeat, args.bulk_above)
     print(f"\nload average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
 
 
