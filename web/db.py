@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
+from scoring.services import cache
 from scoring.settings import Settings
 from scoring.store.db import make_engine, make_session_factory
 from scoring.store.migrate import upgrade_database
@@ -15,6 +16,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     upgrade_database(engine)
     app.extensions["engine"] = engine
     app.extensions["session_factory"] = make_session_factory(engine)
+    cache.configure(settings.instance_path / "outcome-cache")  # outcomes shared by the workers
     app.teardown_appcontext(_close)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -12,12 +12,14 @@ from scoring.errors import InvalidMark, NotFound, NotPermitted
 from scoring.marks import Mark, mark_table, read_mark
 from scoring.messages import N_, Message
 from scoring.method_points import mark_points
-from scoring.outcome import compute_outcome
 from scoring.points import format_points
 from scoring.ranking import INCOMPLETE
+from scoring.results import item_scores, town_results
 from scoring.rubric import Rubric
+from scoring.services import cache
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
+from scoring.store.mark_frames import counted_items, counting_marks
 
 NOT_APPLICABLE = N_("不适用")
 
@@ -43,8 +45,8 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     """
     if item_id not in queries.assigned_items(session, assessment_id, reviewer_id, town_id):
         raise NotPermitted("item not assigned to this reviewer for this town")
-    towns = queries.assessment_towns(session, assessment_id)
-    if town_id not in towns:
+    town = queries.assessment_town(session, assessment_id, town_id)
+    if town is None:
         raise NotFound("town not in this assessment")
     rubric = queries.assessment_rubric(session, assessment_id)
     inputs = _resolve_citations(session, assessment_id, town_id, item_id, inputs)
@@ -52,7 +54,7 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
                                  reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version)
     item_points: Message | str = ""
     if saved.complete and rubric.kind_of(item_id) == "item":
-        mark = read_mark(rubric, town=towns[town_id], item=item_id, reviewer=actor.name, inputs=saved.inputs)
+        mark = read_mark(rubric, town=town, item=item_id, reviewer=actor.name, inputs=saved.inputs)
         item_points = _points_text(rubric, [mark]).get(item_id, "")
     total = town_running_total(session, assessment_id, town_id) if running_total else ""
     problem = saved.problem
@@ -73,14 +75,26 @@ def town_running_total(session: Session, assessment_id: int, town_id: int) -> Me
     """The town's total once every item is scored; until then how many items are missing.
 
     An incomplete town has no total anywhere (a partial sum beside real totals misleads).
+    An item is missing exactly when no mark of it counts (a counting mark is valid, so it
+    gives points, or says not applicable, which a rubric allowing it scores), so until the
+    last item only the town's counting marks are read; then its result is computed, from
+    this town's marks alone (a town's total does not depend on the others).
     """
     rubric = queries.assessment_rubric(session, assessment_id)
-    town = queries.assessment_towns(session, assessment_id)[town_id]
-    outcome = compute_outcome(rubric, mark_table(queries.complete_marks(session, assessment_id, town_id)), [town])
-    row = outcome.town(town)
-    if row["status"] == INCOMPLETE:
-        return N_("未完成，缺 %(n)s 项", n=int(row["missing"]))
-    return format_points(row["total"])
+    town = queries.assessment_town(session, assessment_id, town_id)
+    known = cache.cached(session, assessment_id)  # a page computed the district at this version
+    if known is not None:
+        row = known.outcome.town(town)
+        if row["status"] == INCOMPLETE:
+            return N_("未完成，缺 %(n)s 项", n=int(row["missing"]))
+        return format_points(row["total"])
+    scored = counted_items(session, assessment_id, town_id)
+    missing = sum(1 for _, item in rubric.all_items() if item.id not in scored)
+    if missing:
+        return N_("未完成，缺 %(n)s 项", n=missing)
+    marks = counting_marks(session, assessment_id, town_id)
+    results = town_results(rubric, item_scores(rubric, marks.table, [town]), marks.table)
+    return format_points(int(results["total"].iloc[0]))
 
 
 def _resolve_citations(session: Session, assessment_id: int, town_id: int, item_id: str, inputs: dict) -> dict:
@@ -169,10 +183,13 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     items += [(None, v, "veto") for v in rubric.vetoes if v.id in assigned]
     reviewer = queries.user(session, reviewer_id)
     stored = queries.reviewer_marks(session, assessment_id, town_id, reviewer_id)
-    states = {}
+    states, counting = {}, {}
     for _, item, _ in items:
-        mark = stored.get(item.id)
-        states[item.id] = _item_state(rubric, towns[town_id], item.id, reviewer.username, mark)
+        states[item.id], counting[item.id] = _item_state(rubric, towns[town_id], item.id, reviewer.username,
+                                                         stored.get(item.id))
+    points = _points_text(rubric, [m for m in counting.values() if m is not None])  # one pass for all
+    states = {i: replace(state, points=points.get(i, "")) if counting[i] is not None else state
+              for i, state in states.items()}
     files = queries.evidence_files(session, assessment_id, town_id)
     by_file: dict[int, list] = {f.id: [] for f in files}
     for passage in queries.passages(session, list(by_file)):
@@ -182,10 +199,11 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
                         town_running_total(session, assessment_id, town_id), [(f, by_file[f.id]) for f in files])
 
 
-def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored) -> ItemState:
-    """The state of one item: a stored mark is read again, so nothing stored can break the page."""
+def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored) -> tuple[ItemState, Mark | None]:
+    """The state of one item and its counting mark: a stored mark is read again, so nothing
+    stored can break the page (its points are filled in by the caller, for all items at once)."""
     if stored is None:
-        return ItemState({}, 0, None, "untouched", "", "")
+        return ItemState({}, 0, None, "untouched", "", ""), None
     counting, problem = None, ""
     if stored.complete:
         try:
@@ -198,6 +216,5 @@ def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored) 
             read_mark(rubric, town=town, item=item_id, reviewer=reviewer, inputs=shown)
         except InvalidMark as exc:
             problem = exc.message
-    points = _points_text(rubric, [counting]).get(item_id, "") if counting is not None else ""
     status = ("scored_with_draft" if stored.draft is not None else "scored") if counting is not None else "draft"
-    return ItemState(shown, stored.version, stored.updated_at, status, problem, points)
+    return ItemState(shown, stored.version, stored.updated_at, status, problem, ""), counting

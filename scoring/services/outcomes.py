@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from scoring.marks import mark_table
-from scoring.outcome import Outcome, compute_outcome
+from scoring.outcome import Outcome
 from scoring.rubric import Rubric
+from scoring.services import cache
 from scoring.store import queries
 
 
 def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, Outcome]:
-    """Return the rubric and the computed outcome of every town of an assessment."""
-    rubric = queries.assessment_rubric(session, assessment_id)
-    towns = queries.assessment_towns(session, assessment_id)
-    marks = queries.complete_marks(session, assessment_id)
-    return rubric, compute_outcome(rubric, mark_table(marks), list(towns.values()))
+    """Return the rubric and the computed outcome of every town of an assessment.
+
+    Computed once per change of the data (``scoring.services.cache``), not once per page.
+    """
+    rubric, cached = cache.assessment_outcome(session, assessment_id)
+    return rubric, cached.outcome
 
 
 def unusable_marks(session: Session, assessment_id: int) -> list[queries.UnusableMark]:
     """Stored complete marks that are not valid for the assessment's rubric (they do not count)."""
-    found: list[queries.UnusableMark] = []
-    queries.complete_marks(session, assessment_id, unusable=found)
-    return found
+    return list(cache.assessment_outcome(session, assessment_id)[1].unusable)

@@ -8,9 +8,7 @@ from sqlalchemy.orm import Session
 
 from scoring import phases
 from scoring.errors import NotFound
-from scoring.marks import mark_table
 from scoring.messages import N_, Message
-from scoring.outcome import compute_outcome
 from scoring.points import format_points
 from scoring.ranking import RANKED
 from scoring.report.scorecard import (
@@ -28,17 +26,16 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
                          ranking: bool = True) -> tuple[Iterator[Scorecard], RankingReport | None]:
     """The towns' scorecards (built lazily, in ``town_ids`` order) and the district ranking.
 
-    One computation of the outcome serves every document: the marks are loaded once and
-    every town's results computed once, whether one card or sixty are wanted.
+    One computation of the outcome serves every document (and every page until the data
+    changes); the marks themselves are read only for the towns whose cards are wanted.
     """
     assessment = queries.assessment(session, assessment_id)
     towns = queries.assessment_towns(session, assessment_id)
     town_ids = list(towns) if town_ids is None else town_ids
     if any(t not in towns for t in town_ids):
         raise NotFound("town not in this assessment")
-    rubric = queries.assessment_rubric(session, assessment_id)
-    marks = queries.complete_marks(session, assessment_id)
-    outcome = compute_outcome(rubric, mark_table(marks), list(towns.values()))
+    rubric, outcome = assessment_outcome(session, assessment_id)  # cached per data version
+    marks = _reasons(session, assessment_id, town_ids)
     previous = _previous_totals(session, assessment) if town_ids else {}  # only cards show it
     contexts = {t: _mark_context(session, assessment_id, t) for t in town_ids}
     common = {"district": queries.district_name(session, assessment.district_id), "assessment": assessment.name,
@@ -47,6 +44,15 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
     cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
                              previous_total=previous.get(towns[t], ""), **common) for t in town_ids)
     return cards, report
+
+
+def _reasons(session: Session, assessment_id: int, town_ids: list[int]) -> list:
+    """The counting marks the cards quote (comments, deductions, citations): of these towns only."""
+    if not town_ids:
+        return []
+    if len(town_ids) > 3:
+        return queries.complete_marks(session, assessment_id)
+    return [m for t in town_ids for m in queries.complete_marks(session, assessment_id, t)]
 
 
 def town_scorecard(session: Session, assessment_id: int, town_id: int) -> Scorecard:

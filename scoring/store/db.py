@@ -1,20 +1,25 @@
-"""Engines and sessions; SQLite set up so that concurrent writes are serialised, not lost."""
+"""Engines and sessions; SQLite set up so that writes are serialised (never lost) and reads never wait.
+
+On SQLite (WAL) a read transaction needs no lock, so it begins deferred; a write must take
+the write lock when it begins (``BEGIN IMMEDIATE``, see ``begin_write``): with a deferred
+BEGIN two writers both read, then one loses its write (in a test of 200 concurrent saves,
+149 were lost), and a read transaction that later writes fails outright when another
+connection committed since it began. PostgreSQL needs none of this (rows are locked).
+"""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+_WRITE: ContextVar[bool] = ContextVar("scoring_write_transaction", default=False)
+
 
 def make_engine(url: str) -> Engine:
-    """Return an engine for ``url``; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE.
-
-    With pysqlite's default deferred BEGIN two writers both read, then one loses its write
-    (in a test of 200 concurrent saves, 149 were lost). Taking the write lock when the
-    transaction begins makes the second writer wait instead.
-    """
+    """Return an engine for ``url``; SQLite gets WAL, a busy timeout and deferred reads."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -36,7 +41,23 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_on_begin(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if _WRITE.get() else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Begin the session's write transaction (on SQLite taking the write lock now).
+
+    A read transaction still open is ended first: it holds nothing to keep, and on SQLite
+    it could not become a write once another connection has committed since it began.
+    """
+    if session.in_transaction():
+        session.commit()
+        session.expire_all()  # what was read there may have changed: the write reads it again
+    token = _WRITE.set(True)
+    try:
+        session.connection()  # autobegin: the "begin" hook reads _WRITE
+    finally:
+        _WRITE.reset(token)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -47,12 +47,26 @@ def _parsed(rubric_version_id: int, sha256: str, yaml_text: str, version: int) -
     return parse_rubric(yaml_text, f"rubric#{rubric_version_id}").model_copy(update={"version": version})
 
 
+_known_versions: dict[tuple[str, int], Rubric] = {}
+
+
 def rubric_of_version(session: Session, rubric_version_id: int) -> Rubric:
-    """Return the parsed rubric of a stored version (cached: versions never change)."""
+    """Return the parsed rubric of a stored version (cached: versions never change).
+
+    Kept per database and id, so a save or a page does not even read the rubric's text again.
+    """
+    key = (str(session.get_bind().url), rubric_version_id)
+    found = _known_versions.get(key)
+    if found is not None:
+        return found
     row = session.get(RubricVersion, rubric_version_id)
     if row is None:
         raise NotFound(f"rubric version {rubric_version_id}")
-    return _parsed(row.id, row.sha256, row.yaml_text, row.version)
+    found = _parsed(row.id, row.sha256, row.yaml_text, row.version)
+    if len(_known_versions) > 256:
+        _known_versions.clear()
+    _known_versions[key] = found
+    return found
 
 
 def assessment(session: Session, assessment_id: int) -> AssessmentView:
@@ -74,10 +88,23 @@ def assessment_towns(session: Session, assessment_id: int) -> dict[int, str]:
     return dict(rows)
 
 
+def assessment_town(session: Session, assessment_id: int, town_id: int) -> str | None:
+    """The name of a town of the assessment (None when the town is not in it)."""
+    return session.execute(
+        select(Town.name).join(AssessmentTown, AssessmentTown.town_id == Town.id)
+        .where(AssessmentTown.assessment_id == assessment_id, Town.id == town_id)).scalar()
+
+
 def users_by_id(session: Session) -> dict[int, UserView]:
     return {u.id: view_of(UserView, u) for u in session.execute(select(User)).scalars()}
 
 
+def counting_clause():
+    """The condition that a stored mark counts: its reviewer is still assigned the item for its town."""
+    return select(Assignment.id).where(
+        Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
+        Assignment.item_id == MarkRow.item_id,
+        or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
 
 
 def complete_marks(session: Session, assessment_id: int, town_id: int | None = None,
@@ -92,11 +119,8 @@ def complete_marks(session: Session, assessment_id: int, town_id: int | None = N
     """
     towns = assessment_towns(session, assessment_id)
     users = users_by_id(session)
-    assigned = select(Assignment.id).where(
-        Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
-        Assignment.item_id == MarkRow.item_id,
-        or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
-    query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True), assigned)
+    query = select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True),
+                                  counting_clause())
     if town_id is not None:
         query = query.where(MarkRow.town_id == town_id)
     rows = session.execute(query).scalars()

@@ -10,20 +10,31 @@ from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidInput, NotFound
 from scoring.messages import N_, Message
+from scoring.store.db import begin_write
 from scoring.store.models import (
     ROLES,
 )
 
 P = ParamSpec("P")
 R = TypeVar("R")
+_IN_OPERATION = "scoring_operation"
 
 
 def operation(function: Callable[P, R]) -> Callable[P, R]:
-    """Run a write in one transaction: commit on success, roll back on any error."""
+    """Run a write in one transaction: commit on success, roll back on any error.
+
+    The transaction is begun as a write (``db.begin_write``), so on SQLite it waits for the
+    write lock once, at the start, and reads before it never held that lock. An operation
+    called from inside another joins the outer one's transaction.
+    """
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         session: Session = args[0]  # type: ignore[assignment]
+        if session.info.get(_IN_OPERATION):
+            return function(*args, **kwargs)
+        begin_write(session)
+        session.info[_IN_OPERATION] = True
         try:
             result = function(*args, **kwargs)
             session.commit()
@@ -31,6 +42,8 @@ def operation(function: Callable[P, R]) -> Callable[P, R]:
         except BaseException:
             session.rollback()
             raise
+        finally:
+            session.info.pop(_IN_OPERATION, None)
 
     return wrapper
 

@@ -36,7 +36,6 @@ class SavedMarkRow:
     problem: InvalidMark | None  # why the inputs just saved do not (yet) form a valid mark
 
 
-@operation
 def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str, reviewer_id: int,
               inputs: dict, expected_version: int, reason: str = "") -> SavedMarkRow:
     """Validate and write a reviewer's mark if nobody saved it since ``expected_version`` (0: new).
@@ -48,19 +47,46 @@ def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: in
     that cannot even be a draft (too long, unknown fields) raises InvalidMark, nothing
     written. A stale edit raises StaleEdit carrying the current inputs and version. The
     audit event keeps the old and new inputs.
+
+    The check runs before the write transaction, which holds only the phase and version
+    checks, the write and the audit event (on SQLite the write lock is held that long).
     """
-    assessment = get(session, Assessment, assessment_id)
-    phases.require(assessment.phase, "score")
     if len(json.dumps(inputs, ensure_ascii=False, default=str)) > MAX_INPUTS_BYTES:
         raise InvalidInput("inputs", N_("评分内容过长（不超过 %(kb)s KB）", kb=MAX_INPUTS_BYTES // 1024))
-    rubric = rubric_of_version(session, assessment.rubric_version_id)
-    problem = None
+    found = session.execute(select(Assessment.phase, Assessment.rubric_version_id)
+                            .where(Assessment.id == assessment_id)).first()
+    if found is None:
+        get(session, Assessment, assessment_id)  # raises NotFound
+    phases.require(found.phase, "score")  # checked again in the write transaction
+    problem = _check(session, found.rubric_version_id, town_id, item_id, reviewer_id, inputs)
+    return _write_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
+                       reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version, reason=reason,
+                       checked=(found.rubric_version_id, problem))
+
+
+def _check(session: Session, rubric_version_id: int, town_id: int, item_id: str, reviewer_id: int,
+           inputs: dict) -> InvalidMark | None:
+    """None for a valid mark, the problem of a draft; raise for input that cannot even be kept."""
+    rubric = rubric_of_version(session, rubric_version_id)
     try:
         read_mark(rubric, town=str(town_id), item=item_id, reviewer=str(reviewer_id), inputs=inputs)
     except InvalidMark as exc:
         if exc.refused:
             raise
-        problem = exc
+        return exc
+    return None
+
+
+@operation
+def _write_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str,
+                reviewer_id: int, inputs: dict, expected_version: int, reason: str,
+                checked: tuple[int, InvalidMark | None]) -> SavedMarkRow:
+    """The write transaction of ``save_mark``: phase and version checks, the row, the audit event."""
+    rubric_version_id, problem = checked
+    assessment = get(session, Assessment, assessment_id)
+    phases.require(assessment.phase, "score")
+    if assessment.rubric_version_id != rubric_version_id:  # changed since the check: check again
+        problem = _check(session, assessment.rubric_version_id, town_id, item_id, reviewer_id, inputs)
     row = session.execute(
         select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id,
                               MarkRow.item_id == item_id, MarkRow.reviewer_id == reviewer_id)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from scoring.errors import InvalidInput, LoginLocked
 from scoring.messages import N_
 from scoring.store.audit import SYSTEM, Actor, record
+from scoring.store.db import begin_write
 from scoring.store.models import (
     District,
     LoginFailure,
@@ -109,6 +110,7 @@ def authenticate(session: Session, username: str, password: str, *, remote_addr:
     Failures are counted per username in the database, so every worker process shares the
     limit. A success does not clear earlier failures: the window simply passes.
     """
+    begin_write(session)  # it writes (a failure or a login event): take the write lock first
     since = utcnow() - timedelta(minutes=lockout_minutes)
     failures = session.execute(
         select(func.count()).select_from(LoginFailure)

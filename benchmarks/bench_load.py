@@ -1,0 +1,253 @@
+"""Load run: reviewers saving marks through the real endpoint of gunicorn (2 workers).
+
+    PYTHONPATH=.:benchmarks python benchmarks/bench_load.py                 # SQLite and PostgreSQL
+    PYTHONPATH=.:benchmarks python benchmarks/bench_load.py --backends sqlite --paced 20 --flat 10
+
+Seeds 200 towns (half the items marked, in bulk) and 50 reviewers who each score every item
+of their own 4 towns, starts gunicorn on 127.0.0.1 (ports 18100-18199), and runs three
+bounded phases: one reviewer flat out; 50 at a reviewer's pace (a save every 1-3 s); 50 flat
+out. Every client logs in through the form (CSRF token and all) and saves through
+``POST /review/<a>/towns/<t>/items/<i>/mark``. Prints saves/s, p50/p95/p99 (client side,
+127.0.0.1), errors, and checks that every acknowledged save is in the database with
+exactly one audit event. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench_pages import database, drop
+from district import PASSWORD, seed
+from sqlalchemy import select
+
+from scoring.store import queries
+from scoring.store.db import make_engine, make_session_factory
+from scoring.store.migrate import upgrade_database
+from scoring.store.models import AuditEvent, MarkRow
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
+FORM_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Client:
+    """One reviewer's browser: a keep-alive connection and its cookies."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        headers = {**(headers or {}), "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        data = response.read()
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key] = rest.split(";", 1)[0]
+        return response.status, data
+
+    def login(self, username: str) -> None:
+        _, page = self.request("GET", "/login")
+        token = FORM_TOKEN.search(page.decode()).group(1)
+        body = f"csrf_token={token}&username={username}&password={PASSWORD}".encode()
+        status, _ = self.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status in (200, 302, 303), status
+
+
+def sign_in(port: int, reviewers: list, aid: int) -> dict:
+    """Each reviewer's client, logged in through the form, with the CSRF token of its scoring page."""
+    clients: dict = {}
+
+    def one(username: str, work: list[tuple[int, str]]) -> None:
+        client = Client(port)
+        client.login(username)
+        _, page = client.request("GET", f"/review/{aid}/towns/{work[0][0]}")
+        clients[username] = (client, TOKEN.search(page.decode()).group(1))
+
+    threads = [threading.Thread(target=one, args=r) for r in reviewers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return clients
+
+
+def run_phase(port: int, reviewers: list[tuple[str, list[tuple[int, str]]]], aid: int, seconds: float,
+              paced: bool, versions: dict, acked: list, lock: threading.Lock, clients: dict) -> dict:
+    latencies: list[float] = []
+    errors = Counter()
+    stop = time.monotonic() + seconds
+
+    def reviewer(username: str, work: list[tuple[int, str]]) -> None:
+        if username not in clients:
+            with lock:
+                errors["not logged in"] += 1
+            return
+        client, token = clients[username]
+        rng = random.Random(username)
+        n = 0
+        while time.monotonic() < stop:
+            town_id, item = work[n % len(work)]
+            n += 1
+            key = (username, town_id, item)
+            comment = f"{username}-{secrets.token_hex(4)}"
+            body = json.dumps({"fields": {"comment": comment}, "version": versions.get(key, 0)}).encode()
+            start = time.perf_counter()
+            try:
+                status, data = client.request("POST", f"/review/{aid}/towns/{town_id}/items/{item}/mark", body,
+                                              {"Content-Type": "application/json", "X-CSRFToken": token})
+            except Exception as exc:  # noqa: BLE001
+                with lock:
+                    errors[exc.__class__.__name__] += 1
+                client = Client(port)
+                client.cookies = dict(clients[username][0].cookies)
+                continue
+            elapsed = time.perf_counter() - start
+            if status == 200:
+                version = json.loads(data)["version"]
+                versions[key] = version
+                with lock:
+                    latencies.append(elapsed)
+                    acked.append((username, town_id, item, version, comment))
+            else:
+                with lock:
+                    errors[f"HTTP {status}"] += 1
+            if paced:
+                time.sleep(rng.uniform(1, 3))
+
+    threads = [threading.Thread(target=reviewer, args=r) for r in reviewers]
+    begun = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.perf_counter() - begun
+    return {"saves": len(latencies), "seconds": took, "latencies": sorted(latencies), "errors": dict(errors)}
+
+
+def report(name: str, result: dict) -> None:
+    lat = result["latencies"]
+
+    def pct(p: float) -> str:
+        return f"{lat[min(len(lat) - 1, int(len(lat) * p))] * 1000:7.1f}" if lat else "      -"
+    print(f"{name:34} {result['saves'] / result['seconds']:7.1f} saves/s  p50 {pct(.5)}  p95 {pct(.95)}"
+          f"  p99 {pct(.99)} ms  n={result['saves']}  errors={result['errors'] or 0}")
+
+
+def check(factory, aid: int, users: dict[str, int], acked: list) -> None:
+    """Every acknowledged save is stored (last one wins) with exactly one audit event."""
+    with factory() as session:
+        events = Counter()
+        for key, after in session.execute(select(AuditEvent.object_key, AuditEvent.after).where(
+                AuditEvent.action == "mark.save", AuditEvent.assessment_id == aid)):
+            events[(key, after["version"], after["inputs"].get("comment") or (after["draft"] or {}).get("comment"))] += 1
+        rows = {(r.reviewer_id, r.town_id, r.item_id): r for r in session.execute(
+            select(MarkRow).where(MarkRow.assessment_id == aid)).scalars()}
+    last: dict = {}
+    wrong = 0
+    for username, town_id, item, version, comment in acked:
+        key = f"{aid}/{town_id}/{item}/{users[username]}"
+        wrong += events[(key, version, comment)] != 1
+        mark = (users[username], town_id, item)
+        if version > last.get(mark, (0, ""))[0]:
+            last[mark] = (version, comment)
+    lost = 0
+    for mark, (version, comment) in last.items():
+        row = rows.get(mark)
+        shown = (row.draft or row.inputs).get("comment") if row else None
+        lost += row is None or row.version != version or shown != comment
+    print(f"{'check':34} {len(acked)} acknowledged saves: {lost} not stored as acknowledged, "
+          f"{wrong} without exactly one audit event")
+
+
+def start_server(settings, port: int, root: Path) -> subprocess.Popen:
+    env = {**os.environ, "ENVIRONMENT": "production", "SECRET_KEY": secrets.token_hex(32),
+           "INSTANCE_PATH": str(settings.instance_path), "DATABASE_URL": settings.database_url,
+           "PYTHONPATH": os.pathsep.join(sys.path[1:3] + [os.environ.get("PYTHONPATH", "")])}
+    log = open(root / "gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
+    server = subprocess.Popen([str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}", "web:create_app()"],
+                              env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/login")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit(f"gunicorn did not answer on {port}: see {root / 'gunicorn.log'}")
+
+
+def run(backend: str, port: int, args) -> None:
+    root = Path(tempfile.mkdtemp(prefix=f"load-{backend}-"))
+    settings, pg_name = database(backend, root)
+    server = None
+    try:
+        engine = make_engine(settings.sqlalchemy_url)
+        upgrade_database(engine)
+        factory = make_session_factory(engine)
+        with factory() as session:
+            seeded = seed(session, args.towns, bulk=True, load_reviewers=args.reviewers, scored_share=0.5)
+            rubric = queries.assessment_rubric(session, seeded.assessment_id)
+        items = [i.id for _, i in rubric.all_items()]
+        reviewers = [(u, [(t, i) for t in towns for i in items]) for u, towns in seeded.load_reviewers.items()]
+        server = start_server(settings, port, root)
+        print(f"\n## {backend}: {args.towns} towns, {args.reviewers} reviewers, gunicorn -w 2 on :{port}, "
+              f"load average {os.getloadavg()[0]:.2f}")
+        versions: dict = {}
+        acked: list = []
+        lock = threading.Lock()
+        aid = seeded.assessment_id
+        begun = time.perf_counter()
+        clients = sign_in(port, reviewers, aid)
+        print(f"{'logins (form) + first page':34} {len(clients)} in {time.perf_counter() - begun:.1f} s")
+        phase = (port, reviewers, aid)
+        report("1 reviewer, flat out", run_phase(port, reviewers[:1], aid, args.flat, False, versions, acked,
+                                                 lock, clients))
+        report(f"{args.reviewers} reviewers, a save every 1-3 s",
+               run_phase(*phase, args.paced, True, versions, acked, lock, clients))
+        report(f"{args.reviewers} reviewers, flat out",
+               run_phase(*phase, args.flat, False, versions, acked, lock, clients))
+        print(f"{'load average after':34} {os.getloadavg()[0]:.2f}")
+        check(factory, aid, seeded.users, acked)
+        engine.dispose()
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)  # the process group this run started
+            server.wait(timeout=30)
+        drop(pg_name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgres"])
+    parser.add_argument("--towns", type=int, default=200)
+    parser.add_argument("--reviewers", type=int, default=50)
+    parser.add_argument("--paced", type=float, default=30, help="seconds of the paced phase")
+    parser.add_argument("--flat", type=float, default=15, help="seconds of each flat-out phase")
+    parser.add_argument("--port", type=int, default=18140, help="in 18100-18199; the next backend takes +1")
+    args = parser.parse_args()
+    for n, backend in enumerate(args.backends):
+        run(backend, args.port + n, args)
+
+
+if __name__ == "__main__":
+    main()

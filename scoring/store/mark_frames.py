@@ -1,0 +1,113 @@
+"""Counting marks read column-wise into a MarkTable, each stored mark checked once per process.
+
+Pages used to load every complete mark as an ORM row and validate it again with pydantic
+on every view (6 of 7 s of a 200-town admin page). Here one Core query returns plain
+columns, the inputs as the JSON text stored; a mark's check (``marks.read_mark``, the
+same one every save passes) is remembered under that text, so only a mark that changed
+is checked again. A mark edited outside the service has a new text: it is checked, and
+if it is not valid it does not count and is listed as unusable (no page fails on it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Text, and_, cast, select
+from sqlalchemy.orm import Session
+
+from scoring.errors import InvalidMark
+from scoring.marks import MARK_COLUMNS, METHOD_COLUMNS, MarkTable, read_mark
+from scoring.store.models import Assessment, AssessmentTown, MarkRow, Town, User
+from scoring.store.queries import UnusableMark, counting_clause, rubric_of_version
+
+_MAX_REMEMBERED = 500_000  # about 2,000 towns × 100 items × 2 reviewers; then start again
+_checked: dict[tuple, tuple | object] = {}
+
+
+@dataclass(frozen=True)
+class _Problem:
+    message: object
+
+
+@dataclass(frozen=True)
+class CountingMarks:
+    """The marks that count, as the results pipeline's table, and the stored ones that cannot."""
+
+    table: MarkTable
+    unusable: list[UnusableMark]
+
+    @property
+    def items(self) -> set[str]:
+        """Item ids with at least one counting mark."""
+        return set(self.table.marks["item"])
+
+
+def _entries(session: Session, assessment_id: int, town_id: int | None):
+    """(item, town, reviewer, checked entry) of each stored complete mark of assigned reviewers."""
+    rubric_version_id = session.execute(select(Assessment.rubric_version_id)
+                                        .where(Assessment.id == assessment_id)).scalar_one()
+    query = (select(MarkRow.item_id, Town.name, User.username, cast(MarkRow.inputs, Text))
+             .join(AssessmentTown, and_(AssessmentTown.assessment_id == MarkRow.assessment_id,
+                                        AssessmentTown.town_id == MarkRow.town_id))
+             .join(Town, Town.id == MarkRow.town_id).join(User, User.id == MarkRow.reviewer_id)
+             .where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True), counting_clause())
+             .order_by(MarkRow.id))
+    if town_id is not None:
+        query = query.where(MarkRow.town_id == town_id)
+    rubric = None
+    for item, town, reviewer, text in session.execute(query):
+        key = (rubric_version_id, item, town, reviewer, text)
+        entry = _checked.get(key)
+        if entry is None:
+            rubric = rubric or rubric_of_version(session, rubric_version_id)
+            entry = _check(rubric, item, town, reviewer, text)
+            if len(_checked) >= _MAX_REMEMBERED:
+                _checked.clear()
+            _checked[key] = entry
+        yield item, town, reviewer, entry
+
+
+def counted_items(session: Session, assessment_id: int, town_id: int) -> set[str]:
+    """Item ids of the town with at least one counting mark (no frames built)."""
+    return {item for item, _, _, entry in _entries(session, assessment_id, town_id)
+            if not isinstance(entry, _Problem)}
+
+
+def counting_marks(session: Session, assessment_id: int, town_id: int | None = None) -> CountingMarks:
+    """The same marks as ``queries.complete_marks`` (assigned reviewers, valid), as frames."""
+    rows, deductions, claims, unusable = [], [], [], []
+    for item, town, reviewer, entry in _entries(session, assessment_id, town_id):
+        if isinstance(entry, _Problem):
+            unusable.append(UnusableMark(town, item, reviewer, entry.message))  # type: ignore[arg-type]
+            continue
+        values, own_deductions, own_claims = entry
+        mark_id = len(rows)
+        rows.append((town, item, reviewer, *values))
+        deductions += [(mark_id, *d) for d in own_deductions]
+        claims += [(mark_id, *c) for c in own_claims]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in MARK_COLUMNS]
+    table = MarkTable(
+        marks=pd.DataFrame({name: list(values) for name, values in zip(MARK_COLUMNS, columns, strict=True)},
+                           columns=MARK_COLUMNS).rename_axis("mark_id"),
+        deductions=pd.DataFrame(deductions, columns=["mark_id", "rule", "count"]),
+        claims=pd.DataFrame(claims, columns=["mark_id", "matter", "level"]))
+    return CountingMarks(table, unusable)
+
+
+def _check(rubric, item: str, town: str, reviewer: str, text: str) -> tuple | _Problem:
+    """The mark's frame values, or why it is not a valid mark (the check every save passes)."""
+    try:
+        inputs = json.loads(text) if text else {}
+    except ValueError:
+        inputs = {"inputs": text}  # not JSON at all: refused below as a field no mark has
+    if not isinstance(inputs, dict):
+        inputs = {"inputs": inputs}
+    try:
+        mark = read_mark(rubric, town=town, item=item, reviewer=reviewer, inputs=inputs)
+    except InvalidMark as exc:
+        return _Problem(exc.message)
+    values = (bool(mark.triggered), mark.not_applicable, *(column(mark) for column in METHOD_COLUMNS.values()))
+    return (values, tuple((d.rule, d.count) for d in mark.deductions),
+            tuple((c.matter, c.level) for c in mark.claims))

@@ -1,0 +1,128 @@
+"""Fast reads stay exact: the cached outcome, the running total, the column-wise marks, deferred reads."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from sqlalchemy import select, text, update
+
+from scoring import services
+from scoring.marks import mark_table
+from scoring.methods import method_of
+from scoring.outcome import compute_outcome
+from scoring.points import format_points
+from scoring.ranking import INCOMPLETE
+from scoring.services import cache
+from scoring.store import queries
+from scoring.store.audit import Actor
+from scoring.store.db import make_engine, make_session_factory
+from scoring.store.mark_frames import counting_marks
+from scoring.store.models import MarkRow
+
+TOWN = "新城镇"
+
+
+@pytest.fixture
+def session(settings):
+    """A session as the app opens them (deferred reads, writes through operations)."""
+    engine = make_engine(settings.sqlalchemy_url)
+    cache.clear()
+    with make_session_factory(engine)() as opened:
+        yield opened
+    engine.dispose()
+
+
+def reviewer_for(item_id: str) -> str:
+    return "sifaju" if item_id[0] in "ABC" else "zhengwu"
+
+
+def save(session, ids, item_id: str, inputs: dict, reviewer: str | None = None):
+    reviewer = reviewer or reviewer_for(item_id)
+    town_id, reviewer_id = ids["towns"][TOWN], ids["users"][reviewer]
+    mark = queries.reviewer_marks(session, ids["scoring"], town_id, reviewer_id).get(item_id)
+    return services.record_mark(session, Actor(reviewer_id, reviewer), assessment_id=ids["scoring"],
+                                town_id=town_id, item_id=item_id, reviewer_id=reviewer_id, inputs=inputs,
+                                expected_version=mark.version if mark else 0)
+
+
+def recomputed_total(session, ids) -> str:
+    """The town's total as the full recomputation from every stored mark gives it."""
+    rubric = queries.assessment_rubric(session, ids["scoring"])
+    towns = list(queries.assessment_towns(session, ids["scoring"]).values())
+    row = compute_outcome(rubric, mark_table(queries.complete_marks(session, ids["scoring"])), towns).town(TOWN)
+    return str(f"未完成，缺 {int(row['missing'])} 项" if row["status"] == INCOMPLETE else format_points(row["total"]))
+
+
+def good_inputs(rubric, item_id: str, seed: int) -> dict:
+    item = rubric.item(item_id)
+    inputs = method_of(item).demo_inputs(item, True, 0.9, random.Random(seed))
+    inputs.pop("citations", None)
+    for deduction in inputs.get("deductions", []):
+        deduction.pop("citation", None)
+    return inputs
+
+
+def test_the_running_total_after_each_save_equals_the_full_recomputation(session, ids):
+    rubric = queries.assessment_rubric(session, ids["scoring"])
+    scored = counting_marks(session, ids["scoring"], ids["towns"][TOWN]).items
+    missing = [i.id for _, i in rubric.all_items() if i.id not in scored]
+    assert len(missing) > 2
+    for n, item_id in enumerate(missing):  # the town goes from incomplete to complete
+        saved = save(session, ids, item_id, good_inputs(rubric, item_id, n))
+        assert saved.complete
+        assert str(saved.town_total) == recomputed_total(session, ids)
+    assert "未完成" not in str(saved.town_total)
+    changed = save(session, ids, missing[0], good_inputs(rubric, missing[0], 99))  # an edit of a complete town
+    assert str(changed.town_total) == recomputed_total(session, ids)
+
+
+def test_a_save_invalidates_the_cached_outcome(session, ids):
+    rubric = queries.assessment_rubric(session, ids["scoring"])
+    scored = counting_marks(session, ids["scoring"], ids["towns"][TOWN]).items
+    item_id = next(i.id for _, i in rubric.all_items() if i.id not in scored)
+    _, before = services.assessment_outcome(session, ids["scoring"])
+    missing_before = before.town(TOWN)["missing"]
+    save(session, ids, item_id, good_inputs(rubric, item_id, 1))
+    _, after = services.assessment_outcome(session, ids["scoring"])
+    assert after.town(TOWN)["missing"] == missing_before - 1
+    cache.clear()  # another worker, or after a restart: the same outcome
+    assert services.assessment_outcome(session, ids["scoring"])[1].town(TOWN)["missing"] == missing_before - 1
+
+
+def test_column_wise_marks_are_the_validated_marks_and_an_edit_outside_the_service_is_named(session, ids):
+    def as_rows(table):
+        return sorted(map(tuple, table.marks[["town", "item", "reviewer"]].to_numpy().tolist()))
+
+    assessment_id = ids["released"]
+    assert as_rows(counting_marks(session, assessment_id).table) == as_rows(
+        mark_table(queries.complete_marks(session, assessment_id)))
+    row = session.execute(select(MarkRow).where(MarkRow.assessment_id == assessment_id,
+                                                MarkRow.item_id.like("A%")).limit(1)).scalar_one()
+    original = dict(row.inputs)
+    session.execute(update(MarkRow).where(MarkRow.id == row.id).values(inputs={"level": 3, "deductions": "x"}))
+    session.commit()
+    found = counting_marks(session, assessment_id)
+    assert [(u.item, u.reviewer) for u in found.unusable] == [(row.item_id, queries.user(session, row.reviewer_id)
+                                                               .username)]
+    assert len(found.table.marks) == len(queries.complete_marks(session, assessment_id))
+    session.execute(update(MarkRow).where(MarkRow.id == row.id).values(inputs=original))  # put back: counts again
+    session.commit()
+    assert counting_marks(session, assessment_id).unusable == []
+
+
+def test_a_page_answers_while_another_connection_holds_the_sqlite_write_lock(settings, session, ids, backend):
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL readers never wait for writers")
+    writer = make_engine(settings.sqlalchemy_url).raw_connection()
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # a save in progress in another worker
+        writer.execute("UPDATE marks SET version = version WHERE id = (SELECT min(id) FROM marks)")
+        session.execute(text("PRAGMA busy_timeout = 50"))  # taking the lock would now fail, not wait
+        session.commit()
+        card = services.town_scorecard(session, ids["scoring"], ids["towns"][TOWN])
+        sheet = services.scoring_sheet(session, ids["scoring"], ids["towns"][TOWN], ids["users"]["sifaju"])
+        assert card.town == TOWN and sheet.town == TOWN
+    finally:
+        writer.rollback()
+        writer.close()
