@@ -65,6 +65,7 @@ def configure_logging(app: Flask) -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # readiness opens a migration context
     app.logger.handlers.clear()  # Flask's own handler would print a second, plain line
     app.logger.propagate = True
 
