@@ -64,8 +64,8 @@ def configure_logging(app: Flask) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
-        root.setLevel(logging.INFO)
-        logging.getLogger("alembic").setLevel(logging.WARNING)  # readiness opens a migration context
+    # Our loggers at INFO (requests, security events); libraries keep the root's WARNING.
+    logging.getLogger("scoring").setLevel(logging.INFO)
     app.logger.handlers.clear()  # Flask's own handler would print a second, plain line
     app.logger.propagate = True
 
