@@ -142,3 +142,20 @@ def test_all_scorecards_render_as_a_zip_in_the_server_itself_when_there_is_no_re
         names = zipfile.ZipFile(io.BytesIO(download.data)).namelist()
     assert len([n for n in names if n.endswith(".pdf")]) == len(ids["towns"]) + 1
     app.extensions["engine"].dispose()
+
+
+def test_a_refused_request_is_logged_as_a_security_event_with_its_request_id(auth, client, caplog):
+    auth.login("sifaju")
+    with caplog.at_level(logging.WARNING, logger="scoring.security"):
+        response = client.get("/admin/people", headers={"X-Request-ID": "probe-0001"})
+    assert response.status_code == 403
+    record = next(r for r in caplog.records if r.name == "scoring.security")
+    assert record.fields["event"] == "access.refused" and record.fields["user"] == "sifaju"
+    from scoring.store import audit
+    from web.health import JsonFormatter
+
+    token = audit.request_id.set("probe-0001")
+    try:
+        assert json.loads(JsonFormatter().format(record))["request_id"] == "probe-0001"
+    finally:
+        audit.request_id.reset(token)
