@@ -64,7 +64,7 @@ def _refused(status: int, message: str):
 
     security_log.warning("refused", extra={"fields": {
         "event": "access.refused", "status": status, "path": request.path[:300], "ip": request.remote_addr,
-        "user": getattr(current_user, "username", None)}})
+        "user": getattr(current_user, "username", None), "request_id": g.get("request_id")}})
     return _page(status, message)
 
 
