@@ -1,7 +1,7 @@
 # The two commands of the README's quick start, and a few helpers.
 .PHONY: run test lint bench setup
 
-run:            ## set up, load the demo, run the service and print its URL
+run:            ## set up, migrate, load the demo, serve with gunicorn (jobs in-process without Redis), print the URL
 	scripts/setup.sh
 	.venv/bin/python -m web
 

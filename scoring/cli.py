@@ -146,13 +146,16 @@ def demo(rubric_path: str, marks_out: str | None, out: str | None) -> None:
 def _open_store():
     """Return (settings, session) for the configured database, migrated to the newest schema."""
     from scoring.settings import Settings
+    from scoring.store.audit import use_key
     from scoring.store.db import make_engine, make_session_factory
     from scoring.store.migrate import upgrade_database
 
     settings = Settings()
     engine = make_engine(settings.sqlalchemy_url)
     upgrade_database(engine)
-    return settings, make_session_factory(engine)()
+    factory = make_session_factory(engine)
+    use_key(factory, settings.audit_key())
+    return settings, factory()
 
 
 @main.command("init-db")
@@ -161,6 +164,33 @@ def init_db() -> None:
     settings, session = _open_store()
     session.close()
     click.echo(f"database ready: {settings.sqlalchemy_url.split('@')[-1]}")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check every event's chain hash and HMAC (instance/audit.key); name the first bad one."""
+    from sqlalchemy import func, select
+
+    from scoring.store.audit import verify_chain
+    from scoring.store.models import AuditEvent
+
+    settings, session = _open_store()
+    with session:
+        bad = verify_chain(session, settings.audit_key())
+        count = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+        if bad is None:
+            click.echo(f"audit trail intact: {count} events")
+            return
+        event = session.get(AuditEvent, bad)
+        click.echo(f"audit trail broken at event {bad} ({event.action} by {event.actor_name} at {event.at}):"
+                   " edited, inserted or signed without this instance's key; later events are not trusted",
+                   err=True)
+    raise SystemExit(1)
 
 
 @main.command("load-demo")

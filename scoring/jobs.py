@@ -1,12 +1,18 @@
-"""Background jobs on Redis (RQ): rendering all scorecards of an assessment as one ZIP.
+"""Background jobs: rendering all scorecards of an assessment as one ZIP.
 
-The web enqueues and polls; an ``rq worker`` process (or ``python -m web``'s own worker)
-runs the job, which reports progress in the job's meta. Nothing here imports Flask.
+On Redis (RQ) an ``rq worker`` process (or ``python -m web``'s own worker) runs the job,
+which reports progress in the job's meta. Without Redis (``BACKGROUND_JOBS=auto`` and no
+answer, or ``thread``) the job runs in a thread of this process, its state kept in memory:
+right for the embedded one-process server, not for several app servers (they need Redis).
+The web enqueues and polls either way. Nothing here imports Flask.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from redis import Redis
@@ -28,8 +34,21 @@ def redis_available(settings: Settings) -> bool:
         return False
 
 
+def uses_redis(settings: Settings) -> bool:
+    if settings.background_jobs == "auto":
+        return redis_available(settings)
+    return settings.background_jobs == "redis"
+
+
+def available(settings: Settings) -> bool:
+    """Whether a job can be started now (Redis, when required, answers)."""
+    return settings.background_jobs != "redis" or redis_available(settings)
+
+
 def enqueue_assessment_zip(settings: Settings, assessment_id: int) -> str:
     """Queue the rendering of an assessment's scorecards and ranking; return the job id."""
+    if not uses_redis(settings):
+        return _enqueue_in_thread(settings, assessment_id)
     queue = Queue(settings.job_queue, connection=connection(settings))
     # Only what the worker needs to find the data; secrets stay in the worker's environment.
     where = {"database_url": settings.database_url, "instance_path": str(settings.instance_path),
@@ -72,6 +91,9 @@ class JobState:
 
 def job_state(settings: Settings, job_id: str) -> JobState | None:
     """The job's status and progress, or None if there is no such job."""
+    if job_id.startswith(LOCAL_PREFIX):
+        with _local_lock:
+            return _local_jobs.get(job_id)
     try:
         job = Job.fetch(job_id, connection=connection(settings))
     except Exception:  # noqa: BLE001 - unknown or expired job
@@ -81,3 +103,41 @@ def job_state(settings: Settings, job_id: str) -> JobState | None:
     result = job.return_value() if status == "finished" else None
     return JobState(str(status.value if hasattr(status, "value") else status), int(meta.get("done", 0)),
                     int(meta.get("total", 0)), meta.get("assessment_id"), Path(result) if result else None)
+
+
+LOCAL_PREFIX = "local-"
+_local_jobs: dict[str, JobState] = {}
+_local_lock = threading.Lock()
+_local_executor: ThreadPoolExecutor | None = None
+
+
+def _enqueue_in_thread(settings: Settings, assessment_id: int) -> str:
+    """Run the job in this process's single job thread (jobs queue behind each other)."""
+    global _local_executor
+    job_id = LOCAL_PREFIX + uuid.uuid4().hex
+    with _local_lock:
+        _local_jobs[job_id] = JobState("queued", 0, 0, assessment_id, None)
+        if _local_executor is None:  # made on first use: in the process that serves, after any fork
+            _local_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-job")
+    _local_executor.submit(_run_in_thread, settings, assessment_id, job_id)
+    return job_id
+
+
+def _run_in_thread(settings: Settings, assessment_id: int, job_id: str) -> None:
+    from scoring.services.documents import render_assessment_zip
+
+    def update(**changes) -> None:
+        with _local_lock:
+            _local_jobs[job_id] = replace(_local_jobs[job_id], **changes)
+
+    update(status="started")
+    try:
+        path = render_assessment_zip(settings, assessment_id,
+                                     progress=lambda done, total: update(done=done, total=total))
+    except Exception:  # noqa: BLE001 - the page shows "failed"; the log keeps the traceback
+        import logging
+
+        logging.getLogger(__name__).exception("background job %s failed", job_id)
+        update(status="failed")
+        return
+    update(status="finished", path=Path(path))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -9,7 +11,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
-_DEV_SECRET = "dev-only-secret-change-me"
+# Keys this project once shipped as defaults: anyone can sign a session with them.
+PUBLIC_SECRETS = frozenset({"dev-only-secret-change-me"})
 
 
 class Settings(BaseSettings):
@@ -22,17 +25,22 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite file under instance_path
     redis_url: str = "redis://127.0.0.1:6379/0"
     job_queue: str = "scoring"  # RQ queue name: tests use their own, so no other worker takes their jobs
-    secret_key: str = _DEV_SECRET
+    # auto: Redis when it answers, else a thread in this process (one-process servers only)
+    background_jobs: Literal["auto", "redis", "thread"] = "auto"
+    secret_key: str = ""  # empty: a random key kept in instance_path/secret.key (made on first run)
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
-    session_cookie_secure: bool = False  # True behind HTTPS in production
+    login_max_failures: int = Field(5, gt=0)  # per (IP or known device, account) in the window
+    login_ip_budget: int = Field(30, gt=0)  # failures per IP over all accounts in the window
+    login_lockout_minutes: int = Field(15, gt=0)
+    session_idle_minutes: int = Field(60, gt=0)
+    session_max_hours: int = Field(12, gt=0)
+    session_cookie_secure: bool | None = None  # None: Secure in production, not in development
     default_locale: str = "zh"
 
     @model_validator(mode="after")
-    def _refuse_dev_secret_in_production(self) -> Settings:
-        if self.environment == "production" and (self.secret_key == _DEV_SECRET or len(self.secret_key) < 32):
-            raise ValueError("SECRET_KEY must be set to a long random value in production")
+    def _refuse_weak_secret(self) -> Settings:
+        if self.secret_key and (self.secret_key in PUBLIC_SECRETS or len(self.secret_key) < 32):
+            raise ValueError("SECRET_KEY must be a long random value (or unset: one is kept in instance/)")
         return self
 
     @property
@@ -46,3 +54,44 @@ class Settings(BaseSettings):
     @property
     def evidence_path(self) -> Path:
         return self.instance_path / "evidence"
+
+    @property
+    def cookies_secure(self) -> bool:
+        return self.environment == "production" if self.session_cookie_secure is None \
+            else self.session_cookie_secure
+
+    def session_secret(self) -> str:
+        """SECRET_KEY, or the instance's own random key: every process of the instance shares it."""
+        return self.secret_key or instance_secret(self.instance_path / "secret.key").hex()
+
+    def audit_key(self) -> bytes:
+        """The key of the audit trail's HMAC; kept outside the database, so its writers cannot forge it."""
+        return instance_secret(self.instance_path / "audit.key")
+
+
+def instance_secret(path: Path, size: int = 32) -> bytes:
+    """Read a random key from ``path``, creating it (mode 0600) on first use.
+
+    Created under a temporary name and linked into place: processes starting together
+    (gunicorn workers) all end up with the one key that won, never a half-written one.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secrets.token_bytes(size))
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)  # fails if another process won: then its key is the key
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+        data = path.read_bytes()
+    if len(data) < size:
+        raise RuntimeError(f"{path} is shorter than {size} bytes: not a key this service made")
+    return data

@@ -7,15 +7,17 @@ from sqlalchemy.orm import Session
 
 from scoring.services import cache
 from scoring.settings import Settings
+from scoring.store.audit import use_key
 from scoring.store.db import make_engine, make_session_factory
-from scoring.store.migrate import upgrade_database
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     engine = make_engine(settings.sqlalchemy_url)
-    upgrade_database(engine)
+    # Migrations run once, by `scoring init-db` or `python -m web`, never in every worker.
     app.extensions["engine"] = engine
-    app.extensions["session_factory"] = make_session_factory(engine)
+    factory = make_session_factory(engine)
+    use_key(factory, settings.audit_key())  # every event this app records is signed
+    app.extensions["session_factory"] = factory
     cache.configure(settings.instance_path / "outcome-cache")  # outcomes shared by the workers
     app.teardown_appcontext(_close)
 

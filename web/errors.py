@@ -7,6 +7,8 @@ reader gets a generic 500 page in their language, never Werkzeug's English one.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +26,8 @@ from scoring.errors import (
 from scoring.evidence import EvidenceRejected
 from web.i18n import translate
 
+security_log = logging.getLogger("scoring.security")
+
 
 def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
@@ -38,11 +42,11 @@ def _page(status: int, message: str):
 def init_app(app: Flask) -> None:
     app.register_error_handler(NotFound, lambda e: _page(404, _("未找到")))
     app.register_error_handler(404, lambda e: _page(404, _("未找到")))
-    app.register_error_handler(NotPermitted, lambda e: _page(403, _("无权访问")))
-    app.register_error_handler(403, lambda e: _page(403, _("无权访问")))
+    app.register_error_handler(NotPermitted, lambda e: _refused(403, _("无权访问")))
+    app.register_error_handler(403, lambda e: _refused(403, _("无权访问")))
     app.register_error_handler(PhaseClosed, lambda e: _page(409, _("当前阶段不允许此操作：%(reason)s",
                                                                  reason=phase_refusal(e))))
-    app.register_error_handler(LoginLocked, lambda e: _page(429, _("登录失败次数过多，请稍后再试")))
+    app.register_error_handler(LoginLocked, _locked)
     app.register_error_handler(413, too_large)
     app.register_error_handler(400, lambda e: _page(400, _("请求无效（表单可能已过期，请刷新页面）")))
     app.register_error_handler(EvidenceRejected, lambda e: _page(413 if e.code == "too_large" else 400,
@@ -52,6 +56,22 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InvalidInput, lambda e: _page(400, invalid_input(e)))
     app.register_error_handler(HTTPException, _http)  # 405 and the rest: never Werkzeug's page
     app.register_error_handler(500, _bug)
+
+
+def _refused(status: int, message: str):
+    """A refusal, also a security event in the log (who, from where, which request)."""
+    from flask_login import current_user
+
+    security_log.warning("refused", extra={"fields": {
+        "event": "access.refused", "status": status, "path": request.path[:300], "ip": request.remote_addr,
+        "user": getattr(current_user, "username", None), "request_id": g.get("request_id")}})
+    return _page(status, message)
+
+
+def _locked(_error: LoginLocked):
+    body, status = _page(429, _("登录失败次数过多，请稍后再试"))
+    minutes = current_app.config["SETTINGS"].login_lockout_minutes
+    return body, status, {"Retry-After": str(minutes * 60)}
 
 
 def too_large(_error: Exception | None = None):

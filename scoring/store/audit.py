@@ -1,13 +1,19 @@
 """The audit trail: every write operation appends an event in its own transaction.
 
 Events form a hash chain: each hash covers the event's content and the previous hash,
-so deleting or editing a past event breaks ``verify_chain``.
+so deleting or editing a past event breaks ``verify_chain``. Someone who can write to the
+database could recompute every later hash, so each event also carries an HMAC of its hash
+under a key kept outside the database (``instance/audit.key``, handed to sessions as
+``session.info["audit_key"]``): without the key no edit verifies. On PostgreSQL a trigger
+(migration 0003) refuses UPDATE and DELETE on the table outright.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +24,8 @@ from sqlalchemy.orm import Session
 from scoring.store.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
+# The id of the request (or job) being served, stored in its events; set by the web.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,11 @@ def record(session: Session, actor: Actor, action: str, object_type: str, object
     event = AuditEvent(at=utcnow(), actor_id=actor.id, actor_name=actor.name, action=action,
                        object_type=object_type, object_key=object_key, before=_plain(before),
                        after=_plain(after), reason=reason, assessment_id=assessment_id,
-                       town_id=town_id, item_id=item_id, prev_hash=last or GENESIS)
+                       town_id=town_id, item_id=item_id, prev_hash=last or GENESIS,
+                       request_id=request_id.get())
     event.hash = event_hash(event)
+    key = session.info.get("audit_key")
+    event.mac = event_mac(key, event.hash) if key else None
     session.add(event)
     session.flush()
     return event
@@ -57,15 +68,32 @@ def event_hash(event: AuditEvent) -> str:
         "reason": event.reason, "assessment_id": event.assessment_id, "town_id": event.town_id,
         "item_id": event.item_id, "prev": event.prev_hash,
     }
+    if event.request_id is not None:  # events from before request ids keep their hash
+        content["request_id"] = event.request_id
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def verify_chain(session: Session) -> int | None:
-    """Return the id of the first event that breaks the chain, or None if intact."""
+def event_mac(key: bytes, event_hash_: str) -> str:
+    return hmac.new(key, event_hash_.encode(), hashlib.sha256).hexdigest()
+
+
+def use_key(session_factory, key: bytes) -> None:
+    """Make every session of this factory sign the events it records."""
+    session_factory.configure(info={"audit_key": key})
+
+
+def verify_chain(session: Session, key: bytes | None = None) -> int | None:
+    """Return the id of the first event that breaks the chain, or None if intact.
+
+    With the key, every event must also carry a valid HMAC: a rewritten tail with
+    recomputed hashes fails at its first event.
+    """
     previous = GENESIS
     for event in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
         if event.prev_hash != previous or event_hash(event) != event.hash:
+            return event.id
+        if key is not None and not hmac.compare_digest(event.mac or "", event_mac(key, event.hash)):
             return event.id
         previous = event.hash
     return None

@@ -63,7 +63,9 @@ class LoginFailure(Base):
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
-    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    remote_addr: Mapped[str] = mapped_column(String(64), default="", index=True)
+    # The signed-in-before device that tried, if any: its failures count apart from the IP's.
+    device: Mapped[str] = mapped_column(String(32), default="", server_default="")
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -184,3 +186,5 @@ class AuditEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))  # HMAC of hash, key outside the database

@@ -123,3 +123,5 @@ class AuditEventView:
     reason: str
     prev_hash: str
     hash: str
+    request_id: str | None
+    mac: str | None

@@ -262,7 +262,7 @@ def start_zip(assessment_id: int):
     """Render every scorecard and the ranking in the background; show its progress."""
     settings = current_app.config["SETTINGS"]
     queries.assessment(get_session(), assessment_id)  # 404 for an unknown assessment
-    if not jobs.redis_available(settings):
+    if not jobs.available(settings):
         flash(_("后台任务服务（Redis）不可用，请稍后再试或逐份下载"), "error")
         return redirect(url_for("admin.assessment", assessment_id=assessment_id))
     return redirect(url_for("admin.job", job_id=jobs.enqueue_assessment_zip(settings, assessment_id)))

@@ -9,9 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from scoring.store import operations
+from web.auth import devices
 from web.db import get_session
 from web.extensions import LOCALES, SignedInUser
 from web.permissions import actor
+from web.security import start_session
 
 bp = Blueprint("auth", __name__)
 HOME = {"admin": "admin.dashboard", "reviewer": "review.dashboard", "town": "town.dashboard"}
@@ -27,18 +29,21 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in; failures are counted per account and lock it for a while."""
+    """Sign in; failures are throttled per (IP or known device, account) and per IP."""
     error = None
     if request.method == "POST":
         settings = _settings()
+        username = request.form.get("username", "").strip()
         user = operations.authenticate(
-            get_session(), request.form.get("username", "").strip(), request.form.get("password", ""),
-            remote_addr=request.remote_addr or "", max_failures=settings.login_max_failures,
+            get_session(), username, request.form.get("password", ""),
+            remote_addr=request.remote_addr or "", device=devices.known_device(username),
+            max_failures=settings.login_max_failures, ip_budget=settings.login_ip_budget,
             lockout_minutes=settings.login_lockout_minutes)
         if user is not None:
             _fresh_session()  # no fixation: nothing of the signed-out session survives but the language
             login_user(SignedInUser(user))
-            return redirect(url_for(HOME[user.role]))
+            start_session()
+            return devices.remember(redirect(url_for(HOME[user.role])), user.username)
         error = _("用户名或密码错误")
     return render_template("auth/login.html", error=error), 401 if error else 200
 

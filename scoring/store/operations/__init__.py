@@ -20,11 +20,13 @@ from scoring.store.operations.evidence import add_evidence
 from scoring.store.operations.marks import MAX_INPUTS_BYTES, SavedMarkRow, save_mark
 from scoring.store.operations.users import (
     authenticate,
+    change_password,
     create_district,
     create_town,
     create_user,
     end_sessions,
+    reset_password,
     update_user,
 )
 
-__all__ = ["MAX_INPUTS_BYTES", "SavedMarkRow", "add_evidence", "assign", "authenticate", "create_assessment", "create_district", "create_town", "create_user", "end_sessions", "operation", "save_mark", "save_rubric_version", "set_deadlines", "set_phase", "unassign", "update_user"]
+__all__ = ["MAX_INPUTS_BYTES", "SavedMarkRow", "add_evidence", "assign", "authenticate", "change_password", "create_assessment", "create_district", "create_town", "create_user", "end_sessions", "operation", "reset_password", "save_mark", "save_rubric_version", "set_deadlines", "set_phase", "unassign", "update_user"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidInput, LoginLocked
 from scoring.messages import N_
-from scoring.store.audit import SYSTEM, Actor, record
+from scoring.store.audit import Actor, record
 from scoring.store.db import begin_write
 from scoring.store.models import (
     District,
@@ -21,6 +23,8 @@ from scoring.store.models import (
 )
 from scoring.store.operations.base import check_role, fits, get, operation
 from scoring.store.passwords import check_password, hash_password
+
+log = logging.getLogger("scoring.security")
 
 
 @operation
@@ -103,28 +107,88 @@ def end_sessions(session: Session, actor: Actor, user_id: int) -> None:
     record(session, actor, "user.logout", "user", str(user.id))
 
 
-def authenticate(session: Session, username: str, password: str, *, remote_addr: str = "",
-                 max_failures: int = 5, lockout_minutes: int = 15) -> User | None:
-    """Return the active user with these credentials, or None; raise LoginLocked when locked.
+@operation
+def change_password(session: Session, actor: Actor, user_id: int, current: str, new: str) -> User:
+    """A user changes their own password (knowing the current one); their other sessions end."""
+    user = get(session, User, user_id)
+    if len(current) > MAX_PASSWORD or not check_password(user.password_hash, current):
+        raise InvalidInput("current_password", N_("当前密码不正确"))
+    return _set_password(session, actor, user, new, "user.password")
 
-    Failures are counted per username in the database, so every worker process shares the
-    limit. A success does not clear earlier failures: the window simply passes.
+
+@operation
+def reset_password(session: Session, actor: Actor, user_id: int, new: str) -> User:
+    """An administrator sets a user's password; every session of that user ends."""
+    return _set_password(session, actor, get(session, User, user_id), new, "user.password_reset")
+
+
+def _set_password(session: Session, actor: Actor, user: User, new: str, action: str) -> User:
+    if len(new) < 8:
+        raise InvalidInput("password", N_("密码至少 8 个字符"))
+    fits(password=(N_("密码"), new, MAX_PASSWORD))
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    record(session, actor, action, "user", str(user.id))  # that it changed, never the value
+    return user
+
+
+MAX_USERNAME, MAX_PASSWORD = 64, 1024
+_dummy_hash: list[str] = []
+
+
+def _dummy() -> str:
+    """A hash to check unknown usernames against, so they take as long as known ones."""
+    if not _dummy_hash:
+        _dummy_hash.append(hash_password(secrets.token_hex(16)))
+    return _dummy_hash[0]
+
+
+def authenticate(session: Session, username: str, password: str, *, remote_addr: str = "",
+                 device: str = "", max_failures: int = 5, ip_budget: int = 30,
+                 lockout_minutes: int = 15) -> User | None:
+    """Return the active user with these credentials, or None; raise LoginLocked when throttled.
+
+    Throttling, in the database so every worker shares it, never locks an account for everyone:
+    - per (IP, account): after ``max_failures`` failures in the window that pair is refused;
+    - per IP: ``ip_budget`` failures over all accounts, then that IP is refused;
+    - a device that signed in to this account before (``device``, from a signed cookie) is
+      counted on its own instead of by IP, so an attacker sharing or spoofing the IP
+      cannot lock its owner out.
+    Each attempt is first recorded as a failure and counted in the same short transaction
+    (serialised by SQLite's write lock, or an advisory lock on PostgreSQL), so parallel
+    tries cannot pass the limit; a success then removes its row. Failures stay in
+    ``login_failures`` (the security record), not in the audit trail of changes.
     """
     begin_write(session)  # it writes (a failure or a login event): take the write lock first
+    if not username or len(username) > MAX_USERNAME or len(password) > MAX_PASSWORD:
+        check_password(_dummy(), password[:MAX_PASSWORD])  # same time as a real check
+        return None
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7302)"))
+    attempt = LoginFailure(username=username, remote_addr=remote_addr[:64], device=device[:32])
+    session.add(attempt)
+    session.flush()
     since = utcnow() - timedelta(minutes=lockout_minutes)
-    failures = session.execute(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.username == username, LoginFailure.at >= since)).scalar_one()
-    if failures >= max_failures:
-        session.rollback()
+    recent = select(func.count()).select_from(LoginFailure).where(LoginFailure.at >= since)
+    if device:
+        refused = session.execute(recent.where(LoginFailure.username == username,
+                                               LoginFailure.device == device)).scalar_one() > max_failures
+    else:
+        by_ip = recent.where(LoginFailure.remote_addr == attempt.remote_addr, LoginFailure.device == "")
+        refused = (session.execute(by_ip.where(LoginFailure.username == username)).scalar_one() > max_failures
+                   or session.execute(by_ip).scalar_one() > ip_budget)
+    session.commit()
+    if refused:
+        log.warning("login refused", extra={"fields": {"event": "login.throttled", "username": username[:64],
+                                                       "ip": remote_addr, "device": bool(device)}})
         raise LoginLocked(username)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    ok = user is not None and user.active and check_password(user.password_hash, password)
-    if not ok:
-        session.add(LoginFailure(username=username, remote_addr=remote_addr))
-        record(session, SYSTEM, "login.failed", "user", username, after={"remote_addr": remote_addr})
-        session.commit()
+    ok = check_password(user.password_hash if user is not None else _dummy(), password)
+    if not ok or user is None or not user.active:
+        log.warning("login failed", extra={"fields": {"event": "login.failed", "username": username,
+                                                      "ip": remote_addr}})
         return None
+    session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.id))
     record(session, Actor(user.id, user.username), "login", "user", str(user.id), after={"remote_addr": remote_addr})
     session.commit()
     return user

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from scoring.errors import PhaseClosed, StaleEdit
 from scoring.store import operations
@@ -89,6 +89,8 @@ def test_marks_are_refused_outside_the_scoring_phase(db, ids):
 def test_editing_a_past_audit_event_breaks_the_chain(db):
     assert verify_chain(db) is None
     first = db.execute(select(AuditEvent).order_by(AuditEvent.id).limit(1)).scalar_one()
+    if db.bind.dialect.name == "postgresql":  # as the table's owner could: switch the trigger off
+        db.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
     db.execute(update(AuditEvent).where(AuditEvent.id == first.id + 3).values(reason="悄悄改了"))
     db.commit()
     assert verify_chain(db) == first.id + 3
