@@ -4,7 +4,10 @@ pdfminer gives text boxes made of visual lines, and its boxes are not paragraphs
 government PDFs hard-wrap every line, and pdfminer splits a paragraph whose first line is
 indented from the rest. So the page's lines are rejoined into paragraphs here: a new paragraph
 starts at an indented line (正文首行缩进两字), after a short line, after vertical space, and at
-every numbered heading.
+every numbered heading. A paragraph that runs on over a page break (the next page starts
+without an indent, or the page ended mid-sentence) is joined and keeps both pages. Page numbers
+and running headers or footers (the same line at the top or bottom of most pages) are dropped.
+Pages without a text layer are read by OCR where Tesseract is installed (``ocr.py``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from scoring.messages import N_
 
 from .errors import rejected
-from .passages import Block, heading_level
+from .passages import Block
+from .structure import heading_level, is_boilerplate, running_line_key
 
 MAX_PDF_PAGES = 2000
 
@@ -73,31 +77,101 @@ def _breaks_before(
     return short and (prev_text.endswith(_SENTENCE_ENDS) or bool(_CJK_CHAR.match(prev_text[-1])))
 
 
-def _page_paragraphs(page: LTPage) -> list[str]:
+class _Page:
+    """A page's paragraphs, and for each whether it opens visibly (indent or heading) or may
+    continue the paragraph before it."""
+
+    def __init__(self, number: int, paragraphs: list[str], opens: list[bool], indented_style: bool) -> None:
+        self.number, self.paragraphs, self.opens, self.indented_style = number, paragraphs, opens, indented_style
+        self.ocr = False
+
+
+def _page_paragraphs(number: int, page: LTPage) -> _Page:
     lines = _page_lines(page)
     if not lines:
-        return []
+        return _Page(number, [], [], False)
     left = min(line.x0 for line, _ in lines)
     right = max(line.x1 for line, _ in lines)
-    paragraphs, current = [], lines[0][1]
+
+    def opens(line: LTTextLine, text: str) -> bool:
+        return line.x0 - left > 1.5 * max(line.height, 1.0) or bool(heading_level(text))
+
+    paragraphs, flags, current = [], [opens(*lines[0])], lines[0][1]
     for prev, cur in zip(lines, lines[1:], strict=False):
         if _breaks_before(prev, cur, left, right):
             paragraphs.append(current)
             current = cur[1]
+            flags.append(opens(*cur))
         else:
             current = _join(current, cur[1])
     paragraphs.append(current)
-    return paragraphs
+    # Does this document mark paragraphs by indent? Then an unindented first line continues one.
+    indented_style = sum(flags) >= max(2, len(paragraphs) // 2)
+    return _Page(number, paragraphs, flags, indented_style)
+
+
+def _drop_running_lines(pages: list[_Page]) -> None:
+    """Remove page numbers, and headers or footers repeated at the edge of most pages."""
+    edges: dict[str, int] = {}
+    for page in pages:
+        for text in {page.paragraphs[0], page.paragraphs[-1]} if page.paragraphs else ():
+            edges[running_line_key(text)] = edges.get(running_line_key(text), 0) + 1
+    running = {key for key, count in edges.items() if count >= 3 and count * 2 >= len(pages)}
+
+    def dropped(text: str) -> bool:
+        return running_line_key(text) in running or is_boilerplate(text, paged=True)
+
+    for page in pages:
+        while page.paragraphs and dropped(page.paragraphs[0]):
+            page.paragraphs.pop(0)
+            page.opens.pop(0)
+        while page.paragraphs and dropped(page.paragraphs[-1]):
+            page.paragraphs.pop()
+            page.opens.pop()
+
+
+def _continues(previous: str, page: _Page) -> bool:
+    """Does ``page`` begin with the rest of ``previous``, the last paragraph of the page before?"""
+    if page.opens[0] or heading_level(previous) or heading_level(page.paragraphs[0]):
+        return False
+    return not previous.endswith((*_SENTENCE_ENDS, ".")) or page.indented_style
+
+
+def _blocks(pages: list[_Page]) -> Iterator[Block]:
+    pending: Block | None = None
+    for page in pages:
+        paragraphs = list(page.paragraphs)
+        if not paragraphs:
+            continue
+        if pending is not None and _continues(pending.text, page):
+            pending = Block(_join(pending.text, paragraphs.pop(0)), page=pending.page, page_end=page.number,
+                            ocr=pending.ocr or page.ocr)
+        for text in paragraphs:
+            if pending is not None:
+                yield pending
+            pending = Block(text, page=page.number, ocr=page.ocr)
+    if pending is not None:
+        yield pending
 
 
 def pdf_blocks(data: bytes) -> Iterator[Block]:
-    """One block per paragraph, tagged with its 1-based page number."""
-    pages = extract_pages(io.BytesIO(data), laparams=LAParams(), maxpages=MAX_PDF_PAGES + 1)
+    """One block per paragraph, tagged with its 1-based page number (and end page)."""
+    from .ocr import ocr_pdf_page, pdf_ocr_ready
+
+    pages: list[_Page] = []
+    layout = extract_pages(io.BytesIO(data), laparams=LAParams(), maxpages=MAX_PDF_PAGES + 1)
     try:
-        for page_number, page in enumerate(pages, start=1):
+        for page_number, page in enumerate(layout, start=1):
             if page_number > MAX_PDF_PAGES:
                 raise rejected("too_much_text", N_("PDF 超过 %(limit)s 页，请拆分后上传", limit=MAX_PDF_PAGES))
-            for paragraph in _page_paragraphs(page):
-                yield Block(paragraph, page=page_number)
+            pages.append(_page_paragraphs(page_number, page))
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise rejected("encrypted", N_("PDF 已加密，请去除打开密码后上传")) from exc
+    if pdf_ocr_ready():
+        for page in pages:
+            if not page.paragraphs:  # a scanned page: no text layer
+                page.paragraphs = ocr_pdf_page(data, page.number)
+                page.opens = [True] * len(page.paragraphs)
+                page.ocr = True
+    _drop_running_lines(pages)
+    yield from _blocks(pages)
