@@ -27,6 +27,7 @@ below ``WEAK_THRESHOLD`` (0.2); measured on the labelled set by ``benchmarks/ben
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
 import math
 import re
@@ -155,6 +156,7 @@ class PassageIndex:
             for pair in {text[i : i + 2] for i in range(len(text) - 1)}:
                 self.pairs.setdefault(pair, set()).add(index)
         self._counts: dict[str, dict[int, int]] = {}
+        self._scored: dict[str, tuple[float, list[tuple[int, float]]]] = {}
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -175,6 +177,17 @@ class PassageIndex:
         self._counts[unit] = found
         return found
 
+    def _unit_scores(self, unit: str) -> tuple[float, list[tuple[int, float]]]:
+        """The unit's idf and its BM25 contribution to each passage containing it (cached:
+        items share many units)."""
+        cached = self._scored.get(unit)
+        if cached is None:
+            counts = self._count(unit)
+            idf = self._idf(len(counts))
+            cached = self._scored[unit] = (
+                idf, [(index, idf * self._bm25(tf, self.lengths[index])) for index, tf in counts.items()])
+        return cached
+
     def _idf(self, df: int) -> float:
         n = len(self.texts)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
@@ -186,27 +199,31 @@ class PassageIndex:
     def scores(self, query: Query) -> dict[int, float]:
         """Passage index -> score, for the passages matching anything."""
         scores: dict[int, float] = {}
+        weighted_idf: dict[str, float] = {}
         for unit, weight in query.weights.items():
-            counts = self._count(unit)
-            idf = self._idf(len(counts)) * weight
-            for index, tf in counts.items():
-                scores[index] = scores.get(index, 0.0) + idf * self._bm25(tf, self.lengths[index])
-        # The section path: context, weighted down, never a match on its own.
-        if any(self.sections):
-            for index in list(scores):
-                section = self.sections[index]
-                if section:
-                    bonus = sum(self._idf(len(self._count(u))) * w for u, w in query.weights.items()
-                                if any(v in section for v in _variants(u)))
-                    scores[index] += SECTION_WEIGHT * bonus
+            idf, contributions = self._unit_scores(unit)
+            weighted_idf[unit] = idf * weight
+            for index, contribution in contributions:
+                scores[index] = scores.get(index, 0.0) + weight * contribution
+        # The section path: context, weighted down, never a match on its own; passages share
+        # sections, so each section is scored once.
+        bonus: dict[str, float] = {}
+        for index in scores:
+            section = self.sections[index]
+            if not section:
+                continue
+            if section not in bonus:
+                bonus[section] = SECTION_WEIGHT * sum(
+                    idf for unit, idf in weighted_idf.items() if any(v in section for v in _variants(unit)))
+            scores[index] += bonus[section]
         return scores
 
     def rank(self, query: Query, top: int = 5) -> list[tuple[Passage, float]]:
         """The ``top`` passages best matching ``query``, best first; ties keep file order."""
         if top <= 0 or not self.texts:
             return []
-        scored = sorted((-score, index) for index, score in self.scores(query).items() if score > 0)
-        return [(self.passages[index], -negative) for negative, index in scored[:top]]
+        scored = heapq.nsmallest(top, ((-score, index) for index, score in self.scores(query).items() if score > 0))
+        return [(self.passages[index], -negative) for negative, index in scored]
 
     def quote_score(self, query: Query) -> float:
         """The score a passage quoting the query's item itself would get in this index."""
