@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from pdfminer.high_level import extract_pages
 from pdfminer.layout import LAParams, LTPage, LTTextBox, LTTextLine
@@ -22,6 +23,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
 from scoring.messages import N_
 
+from . import poppler
 from .errors import rejected
 from .passages import Block
 from .structure import heading_level, is_boilerplate, running_line_key
@@ -58,7 +60,7 @@ def _page_lines(page: LTPage) -> list[tuple[LTTextLine, str]]:
 
 
 def _breaks_before(
-    prev: tuple[LTTextLine, str], cur: tuple[LTTextLine, str], left: float, right: float
+    prev: tuple[Any, str], cur: tuple[Any, str], left: float, right: float
 ) -> bool:
     """Does ``cur`` start a new paragraph? Judged on the whole page, because pdfminer often
     splits one paragraph into several boxes (an indented first line is not "aligned")."""
@@ -86,14 +88,14 @@ class _Page:
         self.ocr = False
 
 
-def _page_paragraphs(number: int, page: LTPage) -> _Page:
-    lines = _page_lines(page)
+def _page_paragraphs(number: int, lines: list[tuple[Any, str]]) -> _Page:
+    """Paragraphs of a page's (line, text) pairs; a line has pdfminer's x0, x1, y0, y1, height."""
     if not lines:
         return _Page(number, [], [], False)
     left = min(line.x0 for line, _ in lines)
     right = max(line.x1 for line, _ in lines)
 
-    def opens(line: LTTextLine, text: str) -> bool:
+    def opens(line: Any, text: str) -> bool:
         return line.x0 - left > 1.5 * max(line.height, 1.0) or bool(heading_level(text))
 
     paragraphs, flags, current = [], [opens(*lines[0])], lines[0][1]
@@ -116,7 +118,8 @@ def _drop_running_lines(pages: list[_Page]) -> None:
     for page in pages:
         for text in {page.paragraphs[0], page.paragraphs[-1]} if page.paragraphs else ():
             edges[running_line_key(text)] = edges.get(running_line_key(text), 0) + 1
-    running = {key for key, count in edges.items() if count >= 3 and count * 2 >= len(pages)}
+    # Headers and footers are short; a repeated paragraph of body text is not one.
+    running = {key for key, count in edges.items() if count >= 3 and count * 2 >= len(pages) and len(key) <= 40}
 
     def dropped(text: str) -> bool:
         return running_line_key(text) in running or is_boilerplate(text, paged=True)
@@ -154,19 +157,39 @@ def _blocks(pages: list[_Page]) -> Iterator[Block]:
         yield pending
 
 
-def pdf_blocks(data: bytes) -> Iterator[Block]:
-    """One block per paragraph, tagged with its 1-based page number (and end page)."""
-    from .ocr import ocr_pdf_page, pdf_ocr_ready
+def _too_many() -> Exception:
+    return rejected("too_much_text", N_("PDF 超过 %(limit)s 页，请拆分后上传", limit=MAX_PDF_PAGES))
 
+
+def _pages(data: bytes) -> list[_Page]:
+    """Every page's paragraphs: by poppler where installed, else (or if it refuses) pdfminer."""
+    try:
+        fast = poppler.page_lines(data, MAX_PDF_PAGES + 1)
+    except poppler.PopplerTimeout as exc:
+        raise rejected("corrupt", N_("PDF 文件已损坏或无法解析")) from exc
+    # No text on any page: a scan, or fonts poppler cannot map; pdfminer has the last word.
+    if fast is not None and any(fast):
+        if len(fast) > MAX_PDF_PAGES:
+            raise _too_many()
+        return [_page_paragraphs(n, [(line, _SPACE_IN_CJK.sub("", text)) for line, text in lines])
+                for n, lines in enumerate(fast, start=1)]
     pages: list[_Page] = []
     layout = extract_pages(io.BytesIO(data), laparams=LAParams(), maxpages=MAX_PDF_PAGES + 1)
     try:
         for page_number, page in enumerate(layout, start=1):
             if page_number > MAX_PDF_PAGES:
-                raise rejected("too_much_text", N_("PDF 超过 %(limit)s 页，请拆分后上传", limit=MAX_PDF_PAGES))
-            pages.append(_page_paragraphs(page_number, page))
+                raise _too_many()
+            pages.append(_page_paragraphs(page_number, _page_lines(page)))
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise rejected("encrypted", N_("PDF 已加密，请去除打开密码后上传")) from exc
+    return pages
+
+
+def pdf_blocks(data: bytes) -> Iterator[Block]:
+    """One block per paragraph, tagged with its 1-based page number (and end page)."""
+    from .ocr import ocr_pdf_page, pdf_ocr_ready
+
+    pages = _pages(data)
     if pdf_ocr_ready():
         for page in pages:
             if not page.paragraphs:  # a scanned page: no text layer

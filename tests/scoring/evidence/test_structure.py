@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.evidence import extract, ocr, pdf_text
+from scoring.evidence import extract, ocr, pdf_text, poppler
 from scoring.evidence.extract import extract_document
 from scoring.evidence.passages import split_passages
 from scoring.evidence.structure import heading_rank, is_boilerplate
@@ -147,3 +147,25 @@ def test_without_ocr_a_scanned_pdf_says_it_has_no_text_layer(monkeypatch) -> Non
 def test_a_text_file_reports_its_text_state() -> None:
     assert extract_document("镇长任组长。".encode(), "txt", "a.txt").state == "text"
     assert pdf_text.MAX_PDF_PAGES >= 200
+
+
+@pytest.mark.skipif(poppler.pdftotext() is None, reason="poppler-utils is not installed")
+def test_poppler_and_the_pdfminer_fallback_read_a_pdf_alike(monkeypatch) -> None:
+    data = make_pdf(_pages_with_break())
+    fast = [(p.passage_id, p.text, p.page, p.page_end) for p in extract_document(data, "pdf", "r.pdf").passages]
+    monkeypatch.setattr(poppler, "pdftotext", lambda: None)
+    slow = [(p.passage_id, p.text, p.page, p.page_end) for p in extract_document(data, "pdf", "r.pdf").passages]
+    assert fast == slow and len(fast) == 6
+
+
+def test_a_typeset_chinese_report_comes_back_paragraph_by_paragraph_across_pages() -> None:
+    weasyprint = pytest.importorskip("weasyprint")
+    texts = [LONG, OTHER, "执法人员数量不足，执法装备有待加强，案卷归档还不够及时规范。"]
+    paragraphs = [f"{mark}项：{texts[n % 3]}" for n, mark in enumerate("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥")]
+    body = "".join(f"<p>{text}</p>" for text in paragraphs)
+    css = (f"@font-face {{ font-family: R; src: url('{FONT.as_uri()}') }} @page {{ size: A6; margin: 1cm }} "
+           "body { font-family: R; font-size: 10pt } p { text-indent: 2em; margin: 0 }")
+    data = weasyprint.HTML(string=f"<style>{css}</style>{body}").write_pdf()
+    passages = extract_document(data, "pdf", "r.pdf").passages
+    assert [p.text for p in passages] == paragraphs
+    assert any(p.page_end for p in passages) and passages[-1].page == 3
