@@ -199,12 +199,13 @@ class PassageIndex:
     def scores(self, query: Query) -> dict[int, float]:
         """Passage index -> score, for the passages matching anything."""
         scores: dict[int, float] = {}
+        get = scores.get
         weighted_idf: dict[str, float] = {}
         for unit, weight in query.weights.items():
             idf, contributions = self._unit_scores(unit)
             weighted_idf[unit] = idf * weight
             for index, contribution in contributions:
-                scores[index] = scores.get(index, 0.0) + weight * contribution
+                scores[index] = get(index, 0.0) + weight * contribution
         # The section path: context, weighted down, never a match on its own; passages share
         # sections, so each section is scored once.
         bonus: dict[str, float] = {}
