@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scoring.messages import N_
 
 from .errors import rejected
+from .structure import heading_level, heading_rank, is_boilerplate
 
 MAX_PASSAGE_CHARS = 400
 MAX_TEXT_CHARS = 2_000_000
@@ -27,15 +28,6 @@ MAX_PASSAGES = 50_000
 # no-break space, the typographic spaces; tabs count as spaces too.
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
-_NUMERALS = "一二三四五六七八九十百零〇两"
-# "一、加强组织领导" / "第二部分" / "第三章": the top level that opens a section.
-_TOP_HEADING = re.compile(rf"^(?:[{_NUMERALS}]+、|第[{_NUMERALS}\d]+(?:部分|章|节|篇))")
-# "（一）完善法律顾问制度" / "(二)" / "1、" / "2." : sub-headings.
-_SUB_HEADING = re.compile(rf"^(?:[（(][{_NUMERALS}\d]+[）)]|\d{{1,2}}[、．.](?!\d))")
-_MAX_HEADING_CHARS = 60
-_PAGE_NUMBER = re.compile(
-    r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|[-—–－]*\s*\d{1,4}\s*[-—–－]*)$"
-)
 _SENTENCE_ENDS = frozenset("。！？；!?;…")
 _CLOSERS = frozenset("”’」』）)】〕\"'")
 _CLAUSE_ENDS = frozenset("，,、：:")
@@ -64,15 +56,28 @@ class Passage(BaseModel):
     is_heading: bool = False
     # The nearest top-level heading above ("五、工作中存在的问题"), for display and matching.
     section: str | None = None
+    # Every heading above, outermost first: ("一、主要举措", "（二）完善法律顾问制度").
+    section_path: tuple[str, ...] = ()
+    # The page a paragraph continued onto (set only when it crosses a page break).
+    page_end: int | None = Field(default=None, ge=1)
 
     @property
     def location(self) -> str:
-        """Where the passage is, as a reviewer would say it: "第3页第2段", "工作表“台账”第5行"."""
-        if self.sheet is not None:
-            return f"工作表“{self.sheet}”第{self.row}行"
-        if self.page is not None:
-            return f"第{self.page}页第{self.paragraph}段"
-        return f"第{self.paragraph}段"
+        """Where the passage is, as a reviewer would say it: "第3页第2段", "第3–4页第5段",
+        "工作表“台账”第5行"; the one place a location is formatted."""
+        return format_location(page=self.page, page_end=self.page_end, sheet=self.sheet, row=self.row,
+                               paragraph=self.paragraph)
+
+
+def format_location(*, page: int | None, sheet: str | None, row: int | None, paragraph: int,
+                    page_end: int | None = None) -> str:
+    """A passage's place in its file, from the fields stored with it (also for stored rows)."""
+    if sheet is not None:
+        return f"工作表“{sheet}”第{row}行" if row is not None else f"工作表“{sheet}”第{paragraph}段"
+    if page is not None:
+        pages = f"{page}–{page_end}" if page_end is not None and page_end != page else f"{page}"
+        return f"第{pages}页第{paragraph}段"
+    return f"第{paragraph}段"
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,9 @@ class Block:
     row: int | None = None
     # 1 = section heading, 2 = sub-heading, 0 = unknown; set from a Word heading style.
     heading_level: int = 0
+    # A PDF paragraph joined across a page break ends on this page.
+    page_end: int | None = None
+    ocr: bool = False  # read by OCR from a scan or photo
 
 
 def normalize_text(text: str) -> str:
@@ -100,24 +108,6 @@ def normalize_text(text: str) -> str:
         line = "".join(ch for ch in line if ch == "\t" or unicodedata.category(ch) != "Cc")
         lines.append(_SPACES.sub(" ", line).strip())
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def heading_level(line: str) -> int:
-    """1 for "一、…" or "第二部分…", 2 for "（一）…" or "1、…", else 0; long lines are body text."""
-    if len(line) > _MAX_HEADING_CHARS or line.rstrip("。").count("。"):
-        return 0
-    if _TOP_HEADING.match(line):
-        return 1
-    if _SUB_HEADING.match(line):
-        return 2
-    return 0
-
-
-def is_boilerplate(line: str, *, paged: bool = False) -> bool:
-    """True for lines with nothing to cite: only punctuation or symbols, or a page number."""
-    if not any(ch.isalnum() for ch in line):
-        return True
-    return paged and _PAGE_NUMBER.match(line) is not None
 
 
 def _cut_after(text: str, ends: frozenset[str]) -> list[str]:
@@ -175,6 +165,7 @@ class _Builder:
         self.ids: set[str] = set()
         self.chars = 0
         self.section: str | None = None
+        self.headings: list[tuple[int, str]] = []  # (rank, text), outermost first
         self.sheet: str | None = None
 
     def add(self, block: Block) -> None:
@@ -183,7 +174,7 @@ class _Builder:
         if self.chars > self.max_chars:
             raise rejected("too_much_text", N_("文件文字超过 %(limit)s 字，请拆分后上传", limit=self.max_chars))
         if block.sheet != self.sheet:  # a new sheet starts without a section
-            self.sheet, self.section = block.sheet, None
+            self.sheet, self.section, self.headings = block.sheet, None, []
         for line in text.split("\n"):
             if line and not is_boilerplate(line, paged=block.page is not None):
                 self._add_line(line, block)
@@ -193,9 +184,19 @@ class _Builder:
         level = 0 if block.sheet is not None else block.heading_level or heading_level(line)
         if len(line) > MAX_PASSAGE_CHARS:  # a whole paragraph styled as a heading is body text
             level = 0
-        if level == 1:
-            self.section = line
-        pieces = [line] if level else split_long(line)
+        if level:
+            # Numbered headings rank by their numbering; a Word heading style by its level.
+            rank = heading_rank(line) or (3 if level == 1 else 4)
+            while self.headings and self.headings[-1][0] >= rank:
+                self.headings.pop()
+            self._emit(line, block, True, 1)  # its path is the headings above it
+            self.headings.append((rank, line))
+            if level == 1:
+                self.section = line
+                # Re-stamp the heading with itself as its top-level section, as before.
+                self.passages[-1] = self.passages[-1].model_copy(update={"section": line})
+            return
+        pieces = split_long(line)
         for part, piece in enumerate(pieces, start=1):
             self._emit(piece, block, level > 0, part)
 
@@ -232,6 +233,8 @@ class _Builder:
                 text=text,
                 is_heading=heading,
                 section=self.section,
+                section_path=tuple(text for _, text in self.headings),
+                page_end=block.page_end if block.page_end != block.page else None,
             )
         )
 

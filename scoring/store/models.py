@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -140,6 +141,11 @@ class PassageRow(Base):
     sheet: Mapped[str | None] = mapped_column(String(100))
     paragraph: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    # What extraction knew, so the location is formatted once (scoring.evidence.format_location).
+    row: Mapped[int | None] = mapped_column(Integer)
+    page_end: Mapped[int | None] = mapped_column(Integer)
+    is_heading: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    section_path: Mapped[list[str] | None] = mapped_column(JSON)  # headings above, outermost first
 
 
 class MarkRow(Base):

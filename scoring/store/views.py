@@ -11,7 +11,10 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from scoring.evidence.passages import Passage
 
 View = TypeVar("View")
 
@@ -104,6 +107,28 @@ class PassageView:
     sheet: str | None
     paragraph: int
     text: str
+    row: int | None
+    page_end: int | None
+    is_heading: bool
+    section_path: list[str] | None
+
+    @property
+    def location(self) -> str:
+        """"第3页第2段", "第3–4页第5段", "工作表“台账”第5行": formatted as for a fresh passage."""
+        from scoring.evidence.passages import format_location
+
+        return format_location(page=self.page, page_end=self.page_end, sheet=self.sheet, row=self.row,
+                               paragraph=self.paragraph)
+
+    def to_passage(self, file_name: str) -> Passage:
+        """The passage again, for the matcher (``scoring.evidence.match.build_index``)."""
+        from scoring.evidence.passages import MAX_PASSAGE_CHARS, Passage
+
+        path = tuple(self.section_path or ())
+        top = next((h for h in path if h), None)
+        return Passage(file_name=file_name, passage_id=self.passage_key, seq=max(self.id, 0), page=self.page,
+                       sheet=self.sheet, row=self.row, paragraph=self.paragraph, text=self.text[:MAX_PASSAGE_CHARS],
+                       is_heading=self.is_heading, section=top, section_path=path, page_end=self.page_end)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,9 @@ def add_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id:
     session.add(row)
     session.flush()
     session.add_all(PassageRow(evidence_id=row.id, passage_key=p.passage_id, page=p.page, sheet=p.sheet,
-                               paragraph=p.paragraph, text=p.text) for p in passages)
+                               paragraph=p.paragraph, text=p.text, row=p.row, page_end=p.page_end,
+                               is_heading=p.is_heading, section_path=list(p.section_path) or None)
+                    for p in passages)
     record(session, actor, "evidence.add", "evidence", str(row.id), assessment_id=assessment_id, town_id=town_id,
            after={"name": name, "kind": kind, "sha256": digest, "size": len(data), "passages": len(passages)})
     return row

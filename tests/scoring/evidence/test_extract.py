@@ -70,8 +70,10 @@ def test_real_report_leaflet_passage_is_found_whole_and_in_its_place(real_passag
     assert leaflets.text.startswith("坚持面向社会全面普法")
     assert leaflets.text.endswith("真正让普法工作落到实处,取得实效。")
     assert leaflets.section == "二、强化法制教育,提升依法行政意识"
-    # Ids are what stored citations point at: they must not drift.
-    assert (leaflets.passage_id, leaflets.paragraph, leaflets.location) == ("¶13", 13, "第13段")
+    # Ids are what stored citations point at: they must not drift. The page's chrome above the
+    # title (当前位置, 发布日期, 字号, 扫一扫) is not counted as paragraphs.
+    assert (leaflets.passage_id, leaflets.paragraph, leaflets.location) == ("¶9", 9, "第9段")
+    assert leaflets.section_path == ("二、强化法制教育,提升依法行政意识",)
     heading_two = by_text(real_passages, "二、强化法制教育")
     heading_three = by_text(real_passages, "三、完善制度体系")
     assert heading_two.seq < leaflets.seq < heading_three.seq

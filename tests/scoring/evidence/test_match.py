@@ -57,3 +57,58 @@ def test_query_units_are_the_terms_and_their_multi_character_words() -> None:
     assert units[0] == "法律顾问聘用合同"
     assert {"法律顾问", "合同", "学法"} <= set(units)
     assert all(len(unit) >= 2 for unit in units)
+
+
+# --- items, the reusable index and the missing-evidence flag ---------------------------------
+
+from types import SimpleNamespace  # noqa: E402
+
+from scoring.evidence.match import (  # noqa: E402
+    MISSING_THRESHOLD,
+    build_index,
+    item_query,
+    match_item,
+    match_items,
+)
+
+ADVISER = SimpleNamespace(id="C2", title="法律顾问制度",
+                          criteria="聘请法律顾问或配备公职律师，建立工作规则、台账和履职评价制度。",
+                          evidence_required=["法律顾问聘用合同", "法律意见书及法律顾问工作台账"])
+REPORTS = SimpleNamespace(id="G1", title="年度报告按时报送并公开",
+                          criteria="每年3月1日前向区委报送上一年度报告，4月1日前向社会公开。",
+                          evidence_required=["报送文件", "公开网址截图"])
+
+
+def test_the_criteria_count_in_the_query_not_only_the_title() -> None:
+    weights = item_query(ADVISER).weights
+    assert "公职律师" in weights and "履职" in weights  # criteria-only words
+    assert weights["法律顾问"] > weights["公职律师"]  # in every field, weighs more
+
+
+def test_one_index_ranks_every_item_and_leaves_headings_out() -> None:
+    passages = split_passages("一、法律顾问\n镇政府聘请法律顾问一名，建立法律顾问工作台账。\n全年开展普法活动十二场。")
+    index = build_index(passages)
+    assert len(index) == 2  # the heading is context, not evidence
+    first, second = match_items(index, [ADVISER, ADVISER])
+    assert first.ranked[0][0].text.startswith("镇政府聘请法律顾问") and first.ranked == second.ranked
+    assert first.ranked[0][0].section_path == ("一、法律顾问",)
+
+
+def test_an_item_the_evidence_does_not_address_is_flagged_missing() -> None:
+    index = build_index(split_passages("镇政府聘请法律顾问一名，出具法律意见书十二份，建立法律顾问工作台账。\n"
+                                       "全年开展普法活动十二场。"))
+    adviser, reports = match_item(index, ADVISER), match_item(index, REPORTS)
+    assert not adviser.missing and adviser.state == "supported"
+    assert reports.missing and reports.state == "missing"
+    assert reports.coverage < MISSING_THRESHOLD <= adviser.coverage
+
+
+def test_a_passage_quoting_the_item_scores_full_coverage() -> None:
+    quote = f"{ADVISER.title}。{ADVISER.criteria}{'；'.join(ADVISER.evidence_required)}。"
+    index = build_index(split_passages(quote + "\n全年开展普法活动十二场。\n执法人员持证上岗。"))
+    assert match_item(index, ADVISER).coverage > 0.8
+
+
+def test_no_passages_means_every_item_is_missing() -> None:
+    result = match_item(build_index([]), ADVISER)
+    assert (result.ranked, result.missing, result.coverage) == ([], True, 0.0)
