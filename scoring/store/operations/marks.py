@@ -38,7 +38,7 @@ class SavedMarkRow:
 
 @operation
 def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str, reviewer_id: int,
-              inputs: dict, expected_version: int, reason: str = "") -> SavedMarkRow:
+              inputs: dict, expected_version: int, reason: str = "", hold=None) -> SavedMarkRow:
     """Validate and write a reviewer's mark if nobody saved it since ``expected_version`` (0: new).
 
     The one way a mark is stored: the inputs are checked against the assessment's rubric
@@ -47,7 +47,8 @@ def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: in
     complete mark the draft is kept beside it and the complete mark keeps counting. Input
     that cannot even be a draft (too long, unknown fields) raises InvalidMark, nothing
     written. A stale edit raises StaleEdit carrying the current inputs and version. The
-    audit event keeps the old and new inputs.
+    audit event keeps the old and new inputs. ``hold`` (a message) keeps valid inputs as a
+    draft for a reason the rubric cannot see: full marks the reviewer has not confirmed.
     """
     assessment = get(session, Assessment, assessment_id)
     phases.require(assessment.phase, "score")
@@ -61,6 +62,8 @@ def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: in
         if exc.refused:
             raise
         problem = exc
+    if problem is None and hold is not None:
+        problem = InvalidMark(item_id, "confirm", hold)
     row = session.execute(
         select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id,
                               MarkRow.item_id == item_id, MarkRow.reviewer_id == reviewer_id)
