@@ -102,7 +102,17 @@
     if (n <= MAX_RETRIES) timers.set(form, setTimeout(() => save(form), 5000 * n));
   }
 
-  async function save(form) {
+  // One save at a time per item: a second one waits and sends the newest fields with the
+  // version the first one got (two at once would refuse each other as stale).
+  const inflight = new Map();
+  function save(form) {
+    const next = (inflight.get(form) || Promise.resolve()).then(() => send(form));
+    inflight.set(form, next);
+    next.finally(() => { if (inflight.get(form) === next) inflight.delete(form); });
+    return next;
+  }
+
+  async function send(form) {
     const draft = JSON.parse(localStorage.getItem(key(form)) || "null") || { fields: fields(form), version: form.dataset.version };
     show(form, "save-state", i18n("saving"), "saving");
     let response;

@@ -239,6 +239,10 @@
       "j": () => step(1), "k": () => step(-1), "n": nextUnscored, "s": () => saveAndNext(current),
       "e": () => openEvidence(!evidence.classList.contains("open") || !narrow.matches),
       "/": () => { openEvidence(true); evidence.querySelector("input[type=search]").focus(); },
+      "i": () => {
+        const field = current && current.querySelector("fieldset.inputs input:not([type=hidden]), fieldset.inputs select, fieldset.inputs textarea");
+        if (field && !field.disabled) { field.focus(); if (field.select && field.type !== "checkbox" && field.type !== "radio") field.select(); }
+      },
       "[": () => go("#previous-town"), "]": () => go("#next-town"), "?": () => dialog.showModal(),
       "f": () => {
         const box = current && current.querySelector('[data-role="full-marks"]');
