@@ -134,3 +134,24 @@ def coverage_counts(rows: list[tuple[object, Coverage]]) -> dict[str, int]:
     for _, coverage in rows:
         counts[coverage.flag] += 1
     return counts
+
+
+@dataclass(frozen=True)
+class AssessmentCoverage:
+    """Coverage of every town of an assessment: items in rubric order, a flag per town and item."""
+
+    items: list
+    towns: dict[int, str]  # town id -> name, in the assessment's order
+    flags: dict[int, dict[str, Coverage]]  # town id -> item id -> coverage
+
+
+def assessment_coverage(session: Session, assessment_id: int) -> AssessmentCoverage:
+    """Every town's coverage of every scored item (for the administrator)."""
+    rubric = queries.assessment_rubric(session, assessment_id)
+    items = scored_items(rubric)
+    towns = queries.assessment_towns(session, assessment_id)
+    flags = {}
+    for town_id in towns:
+        evidence = TownEvidence.load(session, assessment_id, town_id)
+        flags[town_id] = {item.id: evidence.coverage(item) for item in items}
+    return AssessmentCoverage(items, towns, flags)
