@@ -241,12 +241,12 @@
       "/": () => { openEvidence(true); evidence.querySelector("input[type=search]").focus(); },
       "i": () => {
         const field = current && current.querySelector("fieldset.inputs input:not([type=hidden]), fieldset.inputs select, fieldset.inputs textarea");
-        if (field && !field.disabled) { field.focus(); if (field.select && field.type !== "checkbox" && field.type !== "radio") field.select(); }
+        if (field && !field.matches(":disabled")) { field.focus(); if (field.select && field.type !== "checkbox" && field.type !== "radio") field.select(); }
       },
       "[": () => go("#previous-town"), "]": () => go("#next-town"), "?": () => dialog.showModal(),
       "f": () => {
         const box = current && current.querySelector('[data-role="full-marks"]');
-        if (box && !box.disabled) { box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
+        if (box && !box.matches(":disabled")) { box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
       },
     };
     if (/^[1-9]$/.test(event.key)) {
