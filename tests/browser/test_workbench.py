@@ -163,3 +163,22 @@ def test_on_a_tablet_the_evidence_is_one_tap_away(browser, live_url, ids):
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     page.keyboard.press("Escape")
     context.close()
+
+
+def test_a_reviewer_searches_all_the_towns_files_and_cites_a_result_by_keyboard(browser, live_url, ids):
+    context, page = open_town(browser, live_url, ids, 1366, 768)
+    page.keyboard.press("n")
+    item_id, item = current(page)
+    page.keyboard.press("/")
+    page.keyboard.type("法律顾问")
+    page.keyboard.press("Enter")
+    results = page.locator("#search-results li")
+    results.first.wait_for()
+    assert "法律顾问" in results.first.locator("mark").first.inner_text()
+    files = {t.split(" · ", 1)[0] for t in results.locator("a[data-show]").all_inner_texts()}
+    assert len(files) >= 2  # the report and the ledger, not only the first file
+    page.keyboard.press("Tab")  # from the search box to its button, then to the first result's cite
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    item.locator('[data-role="citation"]').first.wait_for()
+    context.close()
