@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from scoring.ranking import INCOMPLETE
 from scoring.results import item_scores, town_results
 from scoring.rubric import Rubric
 from scoring.services import cache
+from scoring.services.coverage import TownEvidence
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
 from scoring.store.mark_frames import counted_items, counting_marks
@@ -36,12 +37,14 @@ class SavedMark:
 
 
 def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str,
-                reviewer_id: int, inputs: dict, expected_version: int, running_total: bool = True) -> SavedMark:
+                reviewer_id: int, inputs: dict, expected_version: int, running_total: bool = True,
+                hold: Message | None = None) -> SavedMark:
     """Save a reviewer's mark (or draft) after checking the assignment; return the new state.
 
     Inputs that do not yet form a valid mark are kept as a draft (nothing typed is lost)
     and do not count; over a complete mark, that mark keeps counting. A stale edit raises
-    StaleEdit with the current value; input that cannot be kept raises InvalidMark.
+    StaleEdit with the current value; input that cannot be kept raises InvalidMark. ``hold``
+    keeps valid inputs as a draft (full marks not yet confirmed, see operations.save_mark).
     """
     if item_id not in queries.assigned_items(session, assessment_id, reviewer_id, town_id):
         raise NotPermitted("item not assigned to this reviewer for this town")
@@ -51,7 +54,8 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     rubric = queries.assessment_rubric(session, assessment_id)
     inputs = _resolve_citations(session, assessment_id, town_id, item_id, inputs)
     saved = operations.save_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
-                                 reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version)
+                                 reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version,
+                                 hold=hold)
     item_points: Message | str = ""
     if saved.complete and rubric.kind_of(item_id) == "item":
         mark = read_mark(rubric, town=town, item=item_id, reviewer=actor.name, inputs=saved.inputs)
@@ -98,24 +102,30 @@ def town_running_total(session: Session, assessment_id: int, town_id: int) -> Me
 
 
 def _resolve_citations(session: Session, assessment_id: int, town_id: int, item_id: str, inputs: dict) -> dict:
-    """Fill each cited passage's quote from the town's own evidence; refuse any other passage."""
+    """Fill each cited passage's quote (a deduction's, or the mark's own citations) from the
+    town's own evidence; refuse any other passage."""
     deductions = inputs.get("deductions") or []
-    if not any(isinstance(d, dict) and d.get("citation") for d in deductions):
+    citations = inputs.get("citations") or []
+    if not citations and not any(isinstance(d, dict) and d.get("citation") for d in deductions):
         return inputs
     files = {str(f.id) for f in queries.evidence_files(session, assessment_id, town_id)}
     texts = {(str(p.evidence_id), p.passage_key): p.text
              for p in queries.passages(session, [int(f) for f in files])}
+
+    def resolve(citation: dict) -> dict:
+        key = (str(citation.get("evidence_id")), str(citation.get("passage_id")))
+        if key not in texts:
+            raise InvalidMark(item_id, "citation", N_("所引用的段落不在本单位的佐证材料中"))
+        return {"evidence_id": key[0], "passage_id": key[1], "quote": texts[key][:200]}
+
     resolved = []
     for deduction in deductions:
         citation = deduction.get("citation") if isinstance(deduction, dict) else None
-        if citation:
-            key = (str(citation.get("evidence_id")), str(citation.get("passage_id")))
-            if key not in texts:
-                raise InvalidMark(item_id, "citation", N_("所引用的段落不在本单位的佐证材料中"))
-            deduction = {**deduction, "citation": {"evidence_id": key[0], "passage_id": key[1],
-                                                   "quote": texts[key][:200]}}
-        resolved.append(deduction)
-    return {**inputs, "deductions": resolved}
+        resolved.append({**deduction, "citation": resolve(citation)} if citation else deduction)
+    out = {**inputs, "deductions": resolved} if deductions else dict(inputs)
+    if citations:
+        out["citations"] = [resolve(c) for c in citations if isinstance(c, dict)]
+    return out
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,16 @@ class ScoringSheet:
     states: dict[str, ItemState]  # item id -> its state
     town_total: Message | str
     evidence: list  # (EvidenceView, [PassageView]) in upload order
+    suggestions: dict = field(default_factory=dict)  # item id -> [Suggestion], best first
+    coverage: dict = field(default_factory=dict)  # item id -> Coverage (scored items)
+    sections: dict = field(default_factory=dict)  # passage id -> its section heading
+    previous_town: tuple[int, str] | None = None  # in the reviewer's list of towns
+    next_town: tuple[int, str] | None = None
+
+    @property
+    def scored(self) -> int:
+        """Items whose mark counts."""
+        return sum(1 for s in self.states.values() if s.status in ("scored", "scored_with_draft"))
 
 
 def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_id: int) -> ScoringSheet:
@@ -192,11 +212,20 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
               for i, state in states.items()}
     files = queries.evidence_files(session, assessment_id, town_id)
     by_file: dict[int, list] = {f.id: [] for f in files}
-    for passage in queries.passages(session, list(by_file)):
+    passages = queries.passages(session, list(by_file))
+    for passage in passages:
         by_file[passage.evidence_id].append(passage)
+    evidence = TownEvidence(files, passages)
+    suggestions = {item.id: evidence.suggest(item) for _, item, _ in items}
+    coverage = {item.id: evidence.coverage(item, suggestions[item.id][:1]) for _, item, kind in items if kind == "item"}
+    mine = [t for t in towns if queries.assigned_items(session, assessment_id, reviewer_id, t)]
+    here = mine.index(town_id)
+    before = (mine[here - 1], towns[mine[here - 1]]) if here > 0 else None
+    after = (mine[here + 1], towns[mine[here + 1]]) if here + 1 < len(mine) else None
     return ScoringSheet(assessment_id, assessment.name, assessment.phase, phases.allowed(assessment.phase, "score"),
                         town_id, towns[town_id], rubric, items, states,
-                        town_running_total(session, assessment_id, town_id), [(f, by_file[f.id]) for f in files])
+                        town_running_total(session, assessment_id, town_id), [(f, by_file[f.id]) for f in files],
+                        suggestions, coverage, evidence.sections, before, after)
 
 
 def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored) -> tuple[ItemState, Mark | None]:

@@ -140,7 +140,7 @@ def fields_for(db, ids, item: str, kind: str) -> dict:
     if kind in ("valid", "other_valid"):
         pick = 0 if kind == "valid" else -1
         if method.kind == "deduct":
-            return {"ded-0-rule": method.rules[0].id, "ded-0-count": str(1 - pick)} if pick else {}
+            return {"ded-0-rule": method.rules[0].id, "ded-0-count": str(1 - pick)} if pick else {"full_marks": "1"}
         return valid_fields(db, ids, item) if pick == 0 else (
             {"level": method.levels[-1].name} if method.kind == "levels" else
             {"met": "no"} if method.kind == "binary" else {"ratio": "50"})
@@ -167,7 +167,7 @@ def test_any_sequence_of_autosaves_leaves_every_page_up_with_the_right_numbers(c
     from scoring.marks import read_mark
     from scoring.services.marks import _points_text
     from scoring.store import queries
-    from web.review.forms import inputs_from_fields
+    from web.review.forms import inputs_from_fields, needs_confirmation
 
     auth.login("sifaju")
     rubric = queries.assessment_rubric(db, ids["scoring"])
@@ -179,6 +179,8 @@ def test_any_sequence_of_autosaves_leaves_every_page_up_with_the_right_numbers(c
         response = client.post(mark_url(ids, item), json={"version": version_of(db, ids, item), "fields": fields})
         assert response.status_code in (200, 422), (item, kind, response.status_code)
         inputs = inputs_from_fields(fields)
+        if needs_confirmation("item", rubric.item(item).method.kind, inputs) and not fields.get("full_marks"):
+            continue  # full marks the reviewer has not confirmed: a draft, the counting mark stays
         try:
             read_mark(rubric, town=TOWN, item=item, reviewer="sifaju", inputs=inputs)
         except Exception:  # noqa: BLE001 - an invalid edit leaves the counting mark as it was

@@ -26,11 +26,11 @@ RULES = {
     "health.healthz": PUBLIC, "health.readyz": PUBLIC, "town.report_css": PUBLIC, "verify.verify": PUBLIC,
     "auth.logout": SIGNED_IN, "account.password": SIGNED_IN,
     "review.dashboard": "reviewer", "review.score_town": "reviewer", "review.save_mark": "reviewer",
-    "review.evidence_file": "reviewer",
+    "review.evidence_file": "reviewer", "review.search": "reviewer",
     "town.dashboard": "town", "town.scorecard": "town", "town.scorecard_pdf": "town",
-    "town.upload_evidence": "town", "town.evidence_file": "town",
+    "town.upload_evidence": "town", "town.evidence_file": "town", "town.coverage": "town",
     **{endpoint: "admin" for endpoint in (
-        "admin.dashboard", "admin.create_assessment", "admin.assessment", "admin.add_assignment",
+        "admin.dashboard", "admin.coverage", "admin.create_assessment", "admin.assessment", "admin.add_assignment",
         "admin.set_deadlines", "admin.set_phase", "admin.ranking_pdf", "admin.start_zip", "admin.scorecard",
         "admin.scorecard_pdf", "admin.remove_assignment", "admin.audit", "admin.job", "admin.job_download",
         "admin.job_progress", "admin.people", "admin.create_town", "admin.create_user", "admin.update_user",
@@ -45,6 +45,7 @@ OTHER = {
     "review.evidence_file": ("reviewer", {"assessment_id": "unscored_assessment"}, 404),
     "review.save_mark": ("reviewer", {"item_id": "E1"}, 403),  # another department's item
     "review.score_town": ("reviewer", {"town_id": "unknown"}, 404),
+    "review.search": ("reviewer", {"town_id": "unknown"}, 404),
 }
 TOWN_SCOPED_ARGS = {"town_id", "evidence_id"}
 # Town-scoped arguments that only administrators see: nothing to scope.

@@ -13,12 +13,14 @@ import re
 from scoring.methods import METHODS
 
 _CLAIM = re.compile(r"^claim-(\d{1,3})-(matter|level)$")
+_CITE = re.compile(r"^cite-(\d{1,3})$")
 
 
 def inputs_from_fields(fields: dict) -> dict:
     """Return mark inputs from flat form fields; keep what was typed even when incomplete.
 
-    Common fields: comment, not_applicable; bonus items: claim-N-matter / -level; veto
+    Common fields: comment, not_applicable, cite-N ("evidence_id|passage_id", the mark's
+    own citations); bonus items: claim-N-matter / -level; veto
     items: triggered (yes/no/on) with triggered_present (an unticked box sends nothing).
     """
     text = {k: str(v).strip() for k, v in fields.items() if isinstance(v, str | int | float)}
@@ -42,4 +44,26 @@ def inputs_from_fields(fields: dict) -> dict:
             if row.get("matter") or row.get("level")]
     if rows:
         inputs["claims"] = rows
+    cited = [text[key].split("|", 1) for key in sorted(text, key=_cite_order) if _CITE.match(key) and "|" in text[key]]
+    if cited:
+        inputs["citations"] = [{"evidence_id": e, "passage_id": p} for e, p in dict.fromkeys(map(tuple, cited))]
     return inputs
+
+
+def _cite_order(key: str) -> int:
+    match = _CITE.match(key)
+    return int(match[1]) if match else -1
+
+
+def needs_confirmation(kind: str, method_kind: str | None, inputs: dict) -> bool:
+    """Whether these inputs would give full marks (or no bonus) without the reviewer saying so.
+
+    A deduct item with no deduction, or a bonus item with no claim, is a valid mark; typed
+    into by accident it would count. Such a mark counts only when confirmed (the 无扣分
+    choice or the save button); until then it is a draft.
+    """
+    if inputs.get("not_applicable"):
+        return False
+    if kind == "item":
+        return method_kind == "deduct" and not inputs.get("deductions")
+    return kind == "bonus" and not inputs.get("claims")

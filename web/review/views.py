@@ -7,13 +7,20 @@ from flask_login import current_user
 
 from scoring import services
 from scoring.errors import InvalidMark
+from scoring.messages import N_
+from scoring.services.coverage import TownEvidence
 from scoring.store import queries
 from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
-from web.review.forms import inputs_from_fields
+from web.review.forms import inputs_from_fields, needs_confirmation
+from web.review.highlight import highlight, passage_place
+
+UNCONFIRMED = {"item": N_("尚未计分：没有扣分时，请选择“无扣分（满分）”或点“保存”确认"),
+               "bonus": N_("尚未计分：没有加分事项时，请选择“无加分事项”或点“保存”确认")}
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+bp.add_app_template_filter(highlight, "highlight")
 
 
 @bp.get("/")
@@ -41,10 +48,18 @@ def save_mark(assessment_id: int, town_id: int, item_id: str):
     version = payload.get("version", request.form.get("version", "0"))
     if not str(version).isdigit():
         abort(400)
+    inputs = inputs_from_fields(fields)
+    session = get_session()
+    rubric = queries.assessment_rubric(session, assessment_id)
+    kind = rubric.kind_of(item_id)
+    method = rubric.item(item_id).method.kind if kind == "item" else None
+    # The save button (or 无扣分) confirms full marks; a keystroke in the comment does not.
+    confirmed = payload.get("confirm") is True or bool(fields.get("full_marks") or fields.get("confirm"))
+    hold = UNCONFIRMED[kind] if needs_confirmation(kind or "", method, inputs) and not confirmed else None
     try:
         saved = services.record_mark(
-            get_session(), actor(), assessment_id=assessment_id, town_id=town_id, item_id=item_id,
-            reviewer_id=current_user.user_id, inputs=inputs_from_fields(fields), expected_version=int(version))
+            session, actor(), assessment_id=assessment_id, town_id=town_id, item_id=item_id,
+            reviewer_id=current_user.user_id, inputs=inputs, expected_version=int(version), hold=hold)
     except InvalidMark as exc:
         return jsonify({"error": "invalid", "field": exc.field, "message": translate(exc.message)}), 422
     return jsonify({"saved": True, "version": saved.version, "complete": saved.complete, "draft": saved.draft,
@@ -52,17 +67,42 @@ def save_mark(assessment_id: int, town_id: int, item_id: str):
                     "item_points": translate(saved.item_points), "town_total": translate(saved.town_total)})
 
 
+@bp.get("/<int:assessment_id>/towns/<int:town_id>/search")
+@role_required("reviewer")
+def search(assessment_id: int, town_id: int):
+    """Passages of the town's evidence for the reviewer's words (JSON), own assigned towns only."""
+    session = get_session()
+    if town_id not in queries.assessment_towns(session, assessment_id) or not queries.assigned_items(
+            session, assessment_id, current_user.user_id, town_id):
+        abort(404)
+    query = request.args.get("q", "")[:100]
+    found = TownEvidence.load(session, assessment_id, town_id).search(query)
+    return jsonify({"query": query, "results": [
+        {"cite": s.cite, "file": s.file.name, "where": translate(passage_place(s.passage)), "section": s.section,
+         "html": str(highlight(s.passage.text, s.units))} for s in found]})
+
+
 @bp.get("/<int:assessment_id>/evidence/<int:evidence_id>")
 @role_required("reviewer")
 def evidence_file(assessment_id: int, evidence_id: int):
-    """Download a town's evidence file, if the reviewer scores that town in this assessment."""
+    """A town's evidence file, if the reviewer scores that town in this assessment.
+
+    PDFs and images open in the browser (``?inline=1``), other kinds download.
+    """
     session = get_session()
     row = queries.evidence_file(session, evidence_id)
     if row.assessment_id != assessment_id or not queries.assigned_items(
             session, assessment_id, current_user.user_id, row.town_id):
         abort(404)
     path = services.evidence_path(current_app.config["SETTINGS"].evidence_path, row)
-    return send_file(path, download_name=row.name, as_attachment=True, mimetype=_mime(row.kind))
+    mime = _mime(row.kind)
+    inline = request.args.get("inline") == "1" and mime in INLINE_TYPES
+    response = send_file(path, download_name=row.name, as_attachment=not inline, mimetype=mime)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 def _mime(kind: str) -> str:

@@ -19,6 +19,7 @@ from flask_login import current_user
 from scoring import phases, services
 from scoring.errors import InvalidInput, PhaseClosed
 from scoring.evidence import EvidenceRejected
+from scoring.services.coverage import coverage_counts, town_coverage
 from scoring.store import queries
 from web.db import get_session
 from web.errors import phase_refusal, too_large
@@ -54,6 +55,17 @@ def scorecard(assessment_id: int):
         return render_template("town/not_released.html", assessment=assessment)
     card = services.town_scorecard(get_session(), assessment_id, current_user.town_id)
     return render_template("town/scorecard.html", card=card, assessment=assessment)
+
+
+@bp.get("/<int:assessment_id>/coverage")
+@role_required("town")
+def coverage(assessment_id: int):
+    """Which items the town's evidence covers, while it can still add material (材料报送)."""
+    assessment = _own_assessment(assessment_id)
+    if not phases.phase_view(assessment.phase).evidence_open:
+        abort(404)
+    rows = town_coverage(get_session(), assessment_id, current_user.town_id)
+    return render_template("town/coverage.html", assessment=assessment, rows=rows, counts=coverage_counts(rows))
 
 
 @bp.get("/<int:assessment_id>/scorecard.pdf")

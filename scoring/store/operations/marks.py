@@ -37,7 +37,7 @@ class SavedMarkRow:
 
 
 def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str, reviewer_id: int,
-              inputs: dict, expected_version: int, reason: str = "") -> SavedMarkRow:
+              inputs: dict, expected_version: int, reason: str = "", hold=None) -> SavedMarkRow:
     """Validate and write a reviewer's mark if nobody saved it since ``expected_version`` (0: new).
 
     The one way a mark is stored: the inputs are checked against the assessment's rubric
@@ -46,7 +46,8 @@ def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: in
     complete mark the draft is kept beside it and the complete mark keeps counting. Input
     that cannot even be a draft (too long, unknown fields) raises InvalidMark, nothing
     written. A stale edit raises StaleEdit carrying the current inputs and version. The
-    audit event keeps the old and new inputs.
+    audit event keeps the old and new inputs. ``hold`` (a message) keeps valid inputs as a
+    draft for a reason the rubric cannot see: full marks the reviewer has not confirmed.
 
     The check runs before the write transaction, which holds only the phase and version
     checks, the write and the audit event (on SQLite the write lock is held that long).
@@ -58,10 +59,10 @@ def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: in
     if found is None:
         get(session, Assessment, assessment_id)  # raises NotFound
     phases.require(found.phase, "score")  # checked again in the write transaction
-    problem = _check(session, found.rubric_version_id, town_id, item_id, reviewer_id, inputs)
+    problem = _held(_check(session, found.rubric_version_id, town_id, item_id, reviewer_id, inputs), item_id, hold)
     return _write_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
                        reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version, reason=reason,
-                       checked=(found.rubric_version_id, problem))
+                       checked=(found.rubric_version_id, problem), hold=hold)
 
 
 def _check(session: Session, rubric_version_id: int, town_id: int, item_id: str, reviewer_id: int,
@@ -77,16 +78,24 @@ def _check(session: Session, rubric_version_id: int, town_id: int, item_id: str,
     return None
 
 
+def _held(problem: InvalidMark | None, item_id: str, hold) -> InvalidMark | None:
+    """A valid mark the reviewer has not confirmed stays a draft, for the reason ``hold`` gives."""
+    if problem is None and hold is not None:
+        return InvalidMark(item_id, "confirm", hold)
+    return problem
+
+
 @operation
 def _write_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str,
                 reviewer_id: int, inputs: dict, expected_version: int, reason: str,
-                checked: tuple[int, InvalidMark | None]) -> SavedMarkRow:
+                checked: tuple[int, InvalidMark | None], hold=None) -> SavedMarkRow:
     """The write transaction of ``save_mark``: phase and version checks, the row, the audit event."""
     rubric_version_id, problem = checked
     assessment = get(session, Assessment, assessment_id)
     phases.require(assessment.phase, "score")
     if assessment.rubric_version_id != rubric_version_id:  # changed since the check: check again
-        problem = _check(session, assessment.rubric_version_id, town_id, item_id, reviewer_id, inputs)
+        problem = _held(_check(session, assessment.rubric_version_id, town_id, item_id, reviewer_id, inputs),
+                        item_id, hold)
     row = session.execute(
         select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id,
                               MarkRow.item_id == item_id, MarkRow.reviewer_id == reviewer_id)

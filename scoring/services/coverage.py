@@ -1,0 +1,134 @@
+"""Which passages of a town's evidence bear on each rubric item, and whether any does.
+
+The matcher (``scoring.evidence.match``) ranks passages for an item's own words; here its
+ranking becomes what reviewers and towns see: suggested passages with their file, place and
+section, and a coverage flag per item. The flag is the matcher's own (``ItemMatch.state``:
+an item's best passage against what a passage quoting the item itself would score, with the
+thresholds measured on the labelled set), so a coverage view and the CLI never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from scoring.evidence.match import Query, build_index, item_query, match_item, query_units
+from scoring.messages import N_, Message
+from scoring.store import queries
+from scoring.store.views import EvidenceView, PassageView
+
+FLAGS: dict[str, Message] = {"supported": N_("有佐证"), "weak": N_("佐证不足"), "missing": N_("材料缺失")}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A passage proposed for an item: where it is, its section, and the item's words in it."""
+
+    file: EvidenceView
+    passage: PassageView
+    section: str  # the heading the passage sits under ("" when none)
+    score: float
+    units: tuple[str, ...]  # the item's words found in the passage, for highlighting
+
+    @property
+    def cite(self) -> str:
+        return f"{self.file.id}|{self.passage.passage_key}"
+
+
+@dataclass(frozen=True)
+class Coverage:
+    flag: str  # "supported", "weak" or "missing"
+    label: Message
+    best: Suggestion | None
+
+
+def item_terms(item) -> list[str]:
+    """What an item is matched on: its title, criteria and the evidence it requires."""
+    terms = [item.title, getattr(item, "criteria", "") or ""]
+    terms += list(getattr(item, "evidence_required", None) or [])
+    return [t for t in terms if t]
+
+
+class TownEvidence:
+    """A town's evidence for one assessment, indexed once and matched against many items."""
+
+    def __init__(self, files: list[EvidenceView], passages: list[PassageView]):
+        self.files = {f.id: f for f in files}
+        self.views = {(p.evidence_id, p.passage_key): p for p in passages}
+        # Passage id -> its section (all heading levels), as extraction stored it.
+        self.sections = {p.id: " › ".join(h for h in (p.section_path or ()) if h) for p in passages}
+        # Indexed under the evidence id (not the file's name, which two uploads may share).
+        self.index = build_index(p.to_passage(str(p.evidence_id)) for p in passages)
+
+    @classmethod
+    def load(cls, session: Session, assessment_id: int, town_id: int) -> TownEvidence:
+        files = queries.evidence_files(session, assessment_id, town_id)
+        return cls(files, queries.passages(session, [f.id for f in files]))
+
+    def _suggestions(self, ranked, units: list[str]) -> list[Suggestion]:
+        out = []
+        for passage, score in ranked:
+            view = self.views[(int(passage.file_name), passage.passage_id)]
+            text = view.text.casefold()
+            out.append(Suggestion(self.files[view.evidence_id], view, self.sections[view.id], score,
+                                  tuple(u for u in units if u in text)))
+        return out
+
+    def suggest(self, item, top: int = 3) -> list[Suggestion]:
+        """The ``top`` passages for an item, best first."""
+        return self._suggestions(self.index.rank(item_query(item), top=top), query_units(item_terms(item)))
+
+    def search(self, query: str, top: int = 20) -> list[Suggestion]:
+        """Passages for a reviewer's own words, segmented as the matcher segments an item."""
+        if not query.strip():
+            return []
+        return self._suggestions(self.index.rank(Query.of_terms([query]), top=top), query_units([query]))
+
+    def coverage(self, item, best: list[Suggestion] | None = None) -> Coverage:
+        """Supported, weak or missing (材料缺失), as the matcher flags the item."""
+        found = match_item(self.index, item, top=1)
+        best = self._suggestions(found.ranked, query_units(item_terms(item))) if best is None else best
+        flag = found.state if best else "missing"
+        return Coverage(flag, FLAGS[flag], best[0] if best and flag != "missing" else None)
+
+
+def scored_items(rubric) -> list:
+    """The items coverage is about: every scored item (bonus and veto items are claims, not duties)."""
+    return [item for _, item in rubric.all_items()]
+
+
+def town_coverage(session: Session, assessment_id: int, town_id: int) -> list[tuple[object, Coverage]]:
+    """(item, coverage) for every scored item of the assessment's rubric, for one town."""
+    rubric = queries.assessment_rubric(session, assessment_id)
+    evidence = TownEvidence.load(session, assessment_id, town_id)
+    return [(item, evidence.coverage(item)) for item in scored_items(rubric)]
+
+
+def coverage_counts(rows: list[tuple[object, Coverage]]) -> dict[str, int]:
+    """How many items are supported, weak and missing."""
+    counts = dict.fromkeys(FLAGS, 0)
+    for _, coverage in rows:
+        counts[coverage.flag] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class AssessmentCoverage:
+    """Coverage of every town of an assessment: items in rubric order, a flag per town and item."""
+
+    items: list
+    towns: dict[int, str]  # town id -> name, in the assessment's order
+    flags: dict[int, dict[str, Coverage]]  # town id -> item id -> coverage
+
+
+def assessment_coverage(session: Session, assessment_id: int) -> AssessmentCoverage:
+    """Every town's coverage of every scored item (for the administrator)."""
+    rubric = queries.assessment_rubric(session, assessment_id)
+    items = scored_items(rubric)
+    towns = queries.assessment_towns(session, assessment_id)
+    flags = {}
+    for town_id in towns:
+        evidence = TownEvidence.load(session, assessment_id, town_id)
+        flags[town_id] = {item.id: evidence.coverage(item) for item in items}
+    return AssessmentCoverage(items, towns, flags)
