@@ -19,6 +19,7 @@ from scoring.report.scorecard import (
     build_ranking,
     build_scorecard,
 )
+from scoring.services.appeals import appeal_lines
 from scoring.services.outcomes import assessment_outcome
 from scoring.store import queries
 
@@ -44,7 +45,8 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
               "year": assessment.year, "released": _date(assessment.released_at)}
     report = build_ranking(rubric=rubric, outcome=outcome, **common) if ranking else None
     cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
-                             previous_total=previous.get(towns[t], ""), **common) for t in town_ids)
+                             previous_total=previous.get(towns[t], ""),
+                             appeals=appeal_lines(session, assessment_id, t, rubric), **common) for t in town_ids)
     return cards, report
 
 

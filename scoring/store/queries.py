@@ -15,6 +15,7 @@ from scoring.messages import Message
 from scoring.rubric import Rubric
 from scoring.rubric.load import parse_rubric
 from scoring.store.models import (
+    Appeal,
     Assessment,
     AssessmentTown,
     Assignment,
@@ -23,18 +24,23 @@ from scoring.store.models import (
     EvidenceFile,
     MarkRow,
     PassageRow,
+    RankingSnapshot,
     RubricVersion,
+    SnapshotRow,
     Town,
     User,
 )
 from scoring.store.views import (
+    AppealView,
     AssessmentView,
     AssignmentView,
     AuditEventView,
     DistrictView,
     EvidenceView,
     PassageView,
+    RankingSnapshotView,
     RubricVersionView,
+    SnapshotRowView,
     TownView,
     UserView,
     View,
@@ -258,6 +264,52 @@ def audit_events(session: Session, *, town_id: int | None = None, item_id: str |
     if until is not None:
         query = query.where(AuditEvent.at <= until)
     return _views(AuditEventView, session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)))
+
+
+# ---- appeals and publication snapshots ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MarkRef:
+    """A town's complete mark as an appeal names it: which item, whose."""
+
+    id: int
+    item_id: str
+    reviewer_id: int
+
+
+def town_mark_refs(session: Session, assessment_id: int, town_id: int) -> list[MarkRef]:
+    """The town's complete marks (those a town may appeal), by item."""
+    rows = session.execute(select(MarkRow.id, MarkRow.item_id, MarkRow.reviewer_id).where(
+        MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id, MarkRow.complete.is_(True))
+        .order_by(MarkRow.item_id, MarkRow.reviewer_id)).all()
+    return [MarkRef(*row) for row in rows]
+
+
+def appeals(session: Session, assessment_id: int, town_id: int | None = None) -> list[AppealView]:
+    """The assessment's (or one town's) appeals, oldest first."""
+    query = select(Appeal).where(Appeal.assessment_id == assessment_id)
+    if town_id is not None:
+        query = query.where(Appeal.town_id == town_id)
+    return _views(AppealView, session.execute(query.order_by(Appeal.id)))
+
+
+def appeal(session: Session, appeal_id: int) -> AppealView:
+    row = session.get(Appeal, appeal_id)
+    if row is None:
+        raise NotFound(f"appeal {appeal_id}")
+    return view_of(AppealView, row)
+
+
+def snapshots(session: Session, assessment_id: int) -> list[RankingSnapshotView]:
+    """The assessment's ranking snapshots (公示 v1, v2 …), oldest first."""
+    return _views(RankingSnapshotView, session.execute(select(RankingSnapshot).where(
+        RankingSnapshot.assessment_id == assessment_id).order_by(RankingSnapshot.version)))
+
+
+def snapshot_rows(session: Session, snapshot_id: int) -> list[SnapshotRowView]:
+    return _views(SnapshotRowView, session.execute(select(SnapshotRow).where(
+        SnapshotRow.snapshot_id == snapshot_id).order_by(SnapshotRow.id)))
 
 
 def _views(cls: type[View], result) -> list[View]:

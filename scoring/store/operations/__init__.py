@@ -7,6 +7,7 @@ One module per aggregate (users, assessments, evidence, marks); callers keep usi
 ``operations.<name>``.
 """
 
+from scoring.store.operations.appeals import Attachment, decide_appeal, file_appeal
 from scoring.store.operations.assessments import (
     assign,
     create_assessment,
@@ -18,6 +19,7 @@ from scoring.store.operations.assessments import (
 from scoring.store.operations.base import operation
 from scoring.store.operations.evidence import add_evidence
 from scoring.store.operations.marks import MAX_INPUTS_BYTES, SavedMarkRow, save_mark
+from scoring.store.operations.publication import Placing, snapshot_ranking
 from scoring.store.operations.users import (
     authenticate,
     create_district,
@@ -27,4 +29,5 @@ from scoring.store.operations.users import (
     update_user,
 )
 
-__all__ = ["MAX_INPUTS_BYTES", "SavedMarkRow", "add_evidence", "assign", "authenticate", "create_assessment", "create_district", "create_town", "create_user", "end_sessions", "operation", "save_mark", "save_rubric_version", "set_deadlines", "set_phase", "unassign", "update_user"]
+__all__ = ["MAX_INPUTS_BYTES", "Attachment", "Placing", "SavedMarkRow", "add_evidence", "decide_appeal",
+           "file_appeal", "snapshot_ranking", "assign", "authenticate", "create_assessment", "create_district", "create_town", "create_user", "end_sessions", "operation", "save_mark", "save_rubric_version", "set_deadlines", "set_phase", "unassign", "update_user"]

@@ -101,11 +101,21 @@ def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *,
 
 @operation
 def set_deadlines(session: Session, actor: Actor, assessment_id: int, deadlines: dict[str, str]) -> Assessment:
-    """Set the closing date (ISO yyyy-mm-dd) of phases; an empty value clears one."""
+    """Set the closing date (ISO yyyy-mm-dd) of phases and the appeal window; an empty value
+    clears one. ``grace_hours`` keeps late work accepted that long after a date."""
     assessment = get(session, Assessment, assessment_id)
-    clean = {}
+    phases.require(assessment.phase, "set_deadlines")  # an archived assessment refuses every edit
+    clean: dict = {}
     for phase, value in deadlines.items():
-        if phase not in phases.DEADLINE_PHASES:
+        if phase == phases.GRACE_KEY:
+            if value and not (str(value).isascii() and str(value).isdigit()
+                              and int(value) <= phases.MAX_GRACE_HOURS):
+                raise InvalidInput(f"deadline-{phase}", N_("宽限期应为 0 到 %(max)s 之间的整数小时",
+                                                           max=phases.MAX_GRACE_HOURS))
+            if value and int(value):
+                clean[phase] = int(value)
+            continue
+        if phase not in phases.DEADLINE_KEYS:
             raise InvalidInput("deadlines", N_("未知的阶段 %(phase)s", phase=phase))
         if value:
             try:

@@ -50,7 +50,7 @@ def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: in
     audit event keeps the old and new inputs.
     """
     assessment = get(session, Assessment, assessment_id)
-    phases.require(assessment.phase, "score")
+    phases.require_open(assessment.phase, "score", assessment.deadlines)
     if len(json.dumps(inputs, ensure_ascii=False, default=str)) > MAX_INPUTS_BYTES:
         raise InvalidInput("inputs", N_("评分内容过长（不超过 %(kb)s KB）", kb=MAX_INPUTS_BYTES // 1024))
     rubric = rubric_of_version(session, assessment.rubric_version_id)
