@@ -312,5 +312,21 @@ def snapshot_rows(session: Session, snapshot_id: int) -> list[SnapshotRowView]:
         SnapshotRow.snapshot_id == snapshot_id).order_by(SnapshotRow.id)))
 
 
+def withdrawn_results(session: Session, assessment_ids: list[int]) -> dict[int, str]:
+    """Assessment id -> the reason its released results were withdrawn, for those not released again."""
+    if not assessment_ids:
+        return {}
+    events = session.execute(select(AuditEvent).where(
+        AuditEvent.action == "assessment.phase", AuditEvent.assessment_id.in_(assessment_ids))
+        .order_by(AuditEvent.id)).scalars()
+    out: dict[int, str] = {}
+    for event in events:
+        if (event.before or {}).get("phase") == "released":
+            out[event.assessment_id] = event.reason
+        elif (event.after or {}).get("phase") == "released":
+            out.pop(event.assessment_id, None)
+    return out
+
+
 def _views(cls: type[View], result) -> list[View]:
     return [view_of(cls, row) for row in result.scalars()]

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext
 
 from scoring import jobs, services
 from scoring.errors import InvalidInput
-from scoring.phases import DEADLINE_PHASES, PHASES
+from scoring.phases import DEADLINE_KEYS, GRACE_KEY, PHASES
 from scoring.store import operations, queries
 from scoring.store.models import ROLES
 from web.db import get_session
@@ -92,7 +92,13 @@ def set_phase(assessment_id: int):
     phase = request.form.get("phase", "")
     if phase not in PHASES:
         abort(400)
-    operations.set_phase(get_session(), actor(), assessment_id, phase, reason=request.form.get("reason", ""))
+    if request.form.get("confirmed") != "yes":  # the confirmation page says what is unfinished first
+        return redirect(url_for("admin.confirm_phase", assessment_id=assessment_id, phase=phase))
+    try:
+        operations.set_phase(get_session(), actor(), assessment_id, phase, reason=request.form.get("reason", ""))
+    except InvalidInput as exc:
+        flash(translate(exc.message), "error")
+        return redirect(url_for("admin.confirm_phase", assessment_id=assessment_id, phase=phase))
     flash(_("阶段已更新"), "ok")
     return redirect(url_for("admin.assessment", assessment_id=assessment_id))
 
@@ -100,7 +106,8 @@ def set_phase(assessment_id: int):
 @bp.post("/assessments/<int:assessment_id>/deadlines")
 @role_required("admin")
 def set_deadlines(assessment_id: int):
-    deadlines = {phase: request.form.get(f"deadline-{phase}", "").strip() for phase in DEADLINE_PHASES}
+    deadlines = {key: request.form.get(f"deadline-{key}", "").strip()
+                 for key in (*DEADLINE_KEYS, GRACE_KEY)}
     operations.set_deadlines(get_session(), actor(), assessment_id, deadlines)
     flash(_("截止日期已更新"), "ok")
     return redirect(url_for("admin.assessment", assessment_id=assessment_id))
@@ -303,3 +310,6 @@ def _job_or_404(job_id: str) -> jobs.JobState:
 
 def _pdf(data: bytes, name: str):
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype="application/pdf")
+
+
+from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``

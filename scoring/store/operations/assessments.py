@@ -89,6 +89,8 @@ def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *,
         raise PhaseClosed(N_("阶段只能前进或后退一步，已归档的考核不能再变更"))
     before = {"phase": assessment.phase}
     if phases.withdraws_results(assessment.phase, phase):
+        if not reason.strip():  # the towns are told why their results disappeared
+            raise InvalidInput("reason", N_("撤回已发布的结果须说明理由"))
         assessment.released_at = None
     assessment.phase = phase
     assessment.version += 1
