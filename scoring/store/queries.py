@@ -312,6 +312,31 @@ def snapshot_rows(session: Session, snapshot_id: int) -> list[SnapshotRowView]:
         SnapshotRow.snapshot_id == snapshot_id).order_by(SnapshotRow.id)))
 
 
+def audit_page(session: Session, *, town_id: int | None = None, item_id: str | None = None,
+               actor_id: int | None = None, action: str | None = None, since: datetime | None = None,
+               until: datetime | None = None, offset: int = 0, limit: int = 100) -> tuple[list[AuditEventView], int]:
+    """One page of the audit log, newest first, and how many events match in all.
+
+    The item and action filters ignore case ("a2" finds A2).
+    """
+    query = select(AuditEvent)
+    if town_id is not None:
+        query = query.where(AuditEvent.town_id == town_id)
+    if actor_id is not None:
+        query = query.where(AuditEvent.actor_id == actor_id)
+    if item_id:
+        query = query.where(func.upper(AuditEvent.item_id) == item_id.strip().upper())
+    if action:
+        query = query.where(func.lower(AuditEvent.action).startswith(action.strip().lower()))
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at <= until)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = session.execute(query.order_by(AuditEvent.id.desc()).offset(offset).limit(limit))
+    return _views(AuditEventView, rows), total
+
+
 def withdrawn_results(session: Session, assessment_ids: list[int]) -> dict[int, str]:
     """Assessment id -> the reason its released results were withdrawn, for those not released again."""
     if not assessment_ids:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -197,38 +196,9 @@ def update_user(user_id: int):
     return redirect(url_for("admin.people"))
 
 
-@bp.get("/audit")
-@role_required("admin")
-def audit():
-    """The audit log, filterable by town, item, user and time."""
-    session = get_session()
-    args = request.args
-    events = queries.audit_events(
-        session, town_id=_int(args.get("town_id")), item_id=args.get("item_id") or None,
-        actor_id=_int(args.get("user_id")), since=_date(args.get("since")), until=_date(args.get("until"), end=True))
-    return render_template("admin/audit.html", events=events, towns=queries.towns(session),
-                           users=queries.users(session), args=args)
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and _digits(value) else None
-
-
 def _digits(value: str) -> bool:
     """ASCII digits only: str.isdigit() is also true for "²" or "１", which int() refuses or misreads."""
     return value.isascii() and value.isdigit()
-
-
-def _date(value: str | None, end: bool = False) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if end and len(value) == 10:
-        moment = moment.replace(hour=23, minute=59, second=59)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @bp.get("/assessments/<int:assessment_id>/towns/<int:town_id>/scorecard")
@@ -313,3 +283,4 @@ def _pdf(data: bytes, name: str):
 
 
 from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``
+from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
