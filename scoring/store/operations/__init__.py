@@ -19,6 +19,7 @@ from scoring.store.operations.assessments import (
 from scoring.store.operations.base import operation
 from scoring.store.operations.evidence import add_evidence
 from scoring.store.operations.marks import MAX_INPUTS_BYTES, SavedMarkRow, save_mark
+from scoring.store.operations.people import edit_user, rename_town, reset_password
 from scoring.store.operations.publication import Placing, snapshot_ranking
 from scoring.store.operations.users import (
     authenticate,
@@ -30,4 +31,4 @@ from scoring.store.operations.users import (
 )
 
 __all__ = ["MAX_INPUTS_BYTES", "Attachment", "Placing", "SavedMarkRow", "add_evidence", "decide_appeal",
-           "file_appeal", "snapshot_ranking", "assign", "authenticate", "create_assessment", "create_district", "create_town", "create_user", "end_sessions", "operation", "save_mark", "save_rubric_version", "set_deadlines", "set_phase", "unassign", "update_user"]
+           "edit_user", "file_appeal", "rename_town", "reset_password", "snapshot_ranking", "assign", "authenticate", "create_assessment", "create_district", "create_town", "create_user", "end_sessions", "operation", "save_mark", "save_rubric_version", "set_deadlines", "set_phase", "unassign", "update_user"]
