@@ -46,6 +46,7 @@ def decide_appeal(session: Session, actor: Actor, appeal_id: int, *, adjust: boo
     """Decide an appeal; once a ranking was published, an adjustment freezes the next version."""
     appeal = queries.appeal(session, appeal_id)
     if adjust and inputs is not None:
+        inputs = _without_zero_deductions(inputs)
         inputs = mark_service._resolve_citations(session, appeal.assessment_id, appeal.town_id, appeal.item_id,
                                                  inputs)
     operations.decide_appeal(session, actor, appeal_id, adjust=adjust, reply=reply, inputs=inputs)
@@ -56,6 +57,16 @@ def decide_appeal(session: Session, actor: Actor, appeal_id: int, *, adjust: boo
         operations.snapshot_ranking(session, actor, appeal.assessment_id, placings(session, appeal.assessment_id),
                                     reason=why, appeal_id=appeal_id)
     return queries.appeal(session, appeal_id)
+
+
+def _without_zero_deductions(inputs: dict) -> dict:
+    """A deduction counted 0 times is none: a decision is a complete mark, never a draft row
+    (the form starts from the appealed mark, so its reasons and citations are still filled in)."""
+    rows = inputs.get("deductions")
+    if not isinstance(rows, list):
+        return inputs
+    kept = [d for d in rows if not (isinstance(d, dict) and str(d.get("count", "")).strip() in ("0", ""))]
+    return {k: v for k, v in inputs.items() if k != "deductions"} | ({"deductions": kept} if kept else {})
 
 
 def publish(session: Session, actor: Actor, assessment_id: int, reason: str = "") -> RankingSnapshotView:

@@ -179,3 +179,12 @@ def test_a_deadline_closes_at_the_end_of_its_day_in_the_district_plus_grace():
     assert not phases.open_now("submission", "upload_evidence", deadlines, closing)
     assert phases.open_now("submission", "upload_evidence", deadlines | {"grace_hours": 2}, closing)
     assert not phases.open_now("scoring", "upload_evidence", {}, closing)  # the phase still decides first
+
+
+def test_a_decision_that_sets_a_deduction_to_zero_removes_it_instead_of_leaving_a_draft(db, ids):
+    mark = lost_mark(db, ids)
+    rows = [{**d, "count": 0} for d in mark.inputs["deductions"]]  # reasons and citations still filled in
+    appeal = file(db, ids, mark)
+    decided = appeal_service.decide_appeal(db, actor(ids, "admin"), appeal.id, adjust=True, reply="不扣分",
+                                           inputs={"deductions": rows})
+    assert decided.status == "adjusted" and decided.inputs_after == {}
