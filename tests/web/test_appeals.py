@@ -144,3 +144,32 @@ def test_an_upload_after_the_deadline_is_refused_on_the_page_with_the_date(clien
     response = client.post(f"/town/{a}/evidence", data={"file": (io.BytesIO("迟交".encode()), "迟交.txt")},
                            content_type="multipart/form-data")
     assert response.status_code == 409 and f"材料报送已于 {yesterday} 截止" in response.get_data(as_text=True)
+
+
+def test_reviewers_see_the_scoring_deadline_with_the_time_left_and_saves_after_it_are_refused(client, auth, ids, app):
+    admin = app.test_client()
+    admin.post("/login", data={"username": "admin", "password": "demo-admin"})
+    a = ids["scoring"]
+    later = (datetime.now(phases.DISTRICT_TZ) + timedelta(days=3)).date().isoformat()
+    admin.post(f"/admin/assessments/{a}/deadlines", data={"deadline-scoring": later})
+    auth.login("sifaju")
+    assert f"评分截止：{later}（剩余 3 天" in client.get("/review/").get_data(as_text=True)
+    earlier = (datetime.now(phases.DISTRICT_TZ) - timedelta(days=1)).date().isoformat()
+    admin.post(f"/admin/assessments/{a}/deadlines", data={"deadline-scoring": earlier})
+    assert "已截止" in client.get("/review/").get_data(as_text=True)
+    town = ids["towns"][TOWN]
+    response = client.post(f"/review/{a}/towns/{town}/items/A1/mark", json={"fields": {}, "version": 0})
+    assert response.status_code == 409 and f"评分已于 {earlier} 截止" in response.get_json()["error"]
+
+
+def test_an_assessment_with_a_pending_appeal_cannot_be_archived(client, auth, ids, db, app):
+    mark = appealable_mark(db, ids)
+    town = app.test_client()
+    town.post("/login", data={"username": "xincheng", "password": "demo-xincheng"})
+    file_appeal(town, ids, mark)
+    auth.login("admin")
+    page = client.post(f"/admin/assessments/{ids['released']}/phase", data={"phase": "archived", "confirmed": "yes"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "尚有 1 件申诉未处理，不能归档" in page
+    db.rollback()
+    assert queries.assessment(db, ids["released"]).phase == "released"

@@ -23,6 +23,7 @@ from scoring.store.models import (
     utcnow,
 )
 from scoring.store.operations.base import fits, get, operation
+from scoring.store.operations.publication import pending_appeals
 
 MIN_YEAR, MAX_YEAR = 2000, 2100  # assessment years: a typo like 20255 is refused, not stored
 
@@ -88,6 +89,8 @@ def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *,
     if not phases.can_move(assessment.phase, phase):
         raise PhaseClosed(N_("阶段只能前进或后退一步，已归档的考核不能再变更"))
     before = {"phase": assessment.phase}
+    if phase == "archived" and (n := pending_appeals(session, assessment_id)):  # archived could never decide them
+        raise InvalidInput("phase", N_("尚有 %(n)s 件申诉未处理，不能归档", n=n))
     if phases.withdraws_results(assessment.phase, phase):
         if not reason.strip():  # the towns are told why their results disappeared
             raise InvalidInput("reason", N_("撤回已发布的结果须说明理由"))
