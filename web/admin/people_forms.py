@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 
 from scoring.errors import InvalidInput, NotFound
 from scoring.store import operations, queries
-from scoring.store.models import ROLES
-from web.admin.views import _digits, bp
+from web.admin.views import ROLES, _digits, bp
 from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required

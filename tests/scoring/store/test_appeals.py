@@ -125,7 +125,8 @@ def test_appeals_close_with_the_appeal_deadline(db, ids):
 def test_an_archived_assessment_refuses_every_edit(db, ids, settings):
     admin = actor(ids, "admin")
     mark = lost_mark(db, ids)
-    pending = file(db, ids, mark)
+    decided = file(db, ids, mark)  # decided first: an assessment with a pending appeal is not archived
+    appeal_service.decide_appeal(db, admin, decided.id, adjust=False, reply="维持")
     operations.set_phase(db, admin, ids["released"], "archived")
     town = ids["towns"][TOWN]
     edits = {
@@ -137,7 +138,7 @@ def test_an_archived_assessment_refuses_every_edit(db, ids, settings):
                                             town_id=town, name="补充.txt", data="补充材料".encode(),
                                             storage=settings.evidence_path, max_bytes=10**6),
         "appeal": lambda: file(db, ids, mark),
-        "decide": lambda: appeal_service.decide_appeal(db, admin, pending.id, adjust=False, reply="维持"),
+        "decide": lambda: appeal_service.decide_appeal(db, admin, decided.id, adjust=True, reply="改", inputs={}),
         "publish": lambda: appeal_service.publish(db, admin, ids["released"]),
         "phase": lambda: operations.set_phase(db, admin, ids["released"], "released"),
     }
@@ -147,7 +148,7 @@ def test_an_archived_assessment_refuses_every_edit(db, ids, settings):
             edit()
         refused.append(name)
     assert refused == list(edits)
-    assert queries.appeal(db, pending.id).status == "pending"
+    assert queries.appeal(db, decided.id).status == "upheld"
 
 
 def upload(db, ids, settings):
