@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Literal
 
 from scoring.errors import PhaseClosed
@@ -22,6 +23,8 @@ Action = Literal[
     "score",            # reviewers: save marks
     "see_results",      # town leaders: their released scorecard; last year's totals
     "appeal",           # town leaders: challenge a mark
+    "decide_appeal",    # administrators (or the reviewer they route it to): uphold or adjust
+    "publish",          # administrators: freeze a ranking snapshot (公示)
     "set_deadlines",    # administrators
 ]
 
@@ -31,12 +34,21 @@ ALLOWED: dict[Phase, frozenset[Action]] = {
     "submission": frozenset({"edit_setup", "upload_evidence", "set_deadlines"}),
     "scoring": frozenset({"edit_setup", "score", "set_deadlines"}),
     "review": frozenset({"set_deadlines"}),
-    "released": frozenset({"see_results", "appeal", "set_deadlines"}),
+    "released": frozenset({"see_results", "appeal", "decide_appeal", "publish", "set_deadlines"}),
     "archived": frozenset({"see_results"}),
 }
 
 # Phases that close on a date the administrator sets (archived never closes).
 DEADLINE_PHASES: tuple[Phase, ...] = PHASES[:5]
+# Further dates the administrator may set: the end of the appeal window (申诉截止).
+APPEAL_DEADLINE = "appeal"
+DEADLINE_KEYS: tuple[str, ...] = (*DEADLINE_PHASES, APPEAL_DEADLINE)
+GRACE_KEY = "grace_hours"  # hours after a deadline during which late work is still accepted
+MAX_GRACE_HOURS = 24 * 14
+# The deadline (a key of ``Assessment.deadlines``) that closes each action, besides its phase.
+CLOSED_BY: dict[str, str] = {"upload_evidence": "submission", "score": "scoring", "appeal": APPEAL_DEADLINE}
+# A date closes at the end of that day where the district is (China Standard Time, no DST).
+DISTRICT_TZ = timezone(timedelta(hours=8))
 
 # Why an action is refused, by action (message ids: the shells translate them).
 REFUSALS: dict[Action, Message] = {
@@ -45,7 +57,14 @@ REFUSALS: dict[Action, Message] = {
     "score": N_("只有在评分阶段才能修改评分"),
     "see_results": N_("考核结果尚未发布"),
     "appeal": N_("只有在结果发布后的申诉期内才能申诉"),
+    "decide_appeal": N_("只有在结果发布阶段才能处理申诉"),
+    "publish": N_("只有在结果发布阶段才能确认公示"),
     "set_deadlines": N_("已归档的考核不能再修改"),
+}
+DEADLINE_PASSED: dict[str, Message] = {  # filled with the date
+    "upload_evidence": N_("材料报送已于 %(date)s 截止"),
+    "score": N_("评分已于 %(date)s 截止"),
+    "appeal": N_("申诉期已于 %(date)s 截止"),
 }
 
 
@@ -58,6 +77,42 @@ def require(phase: str, action: Action) -> None:
     """Raise PhaseClosed (with the reason as a message id) unless the phase allows the action."""
     if not allowed(phase, action):
         raise PhaseClosed(REFUSALS[action])
+
+
+def closes_at(deadlines: dict | None, action: str) -> datetime | None:
+    """When ``action`` stops being accepted (end of the deadline's day plus any grace), UTC."""
+    key = CLOSED_BY.get(action)
+    value = (deadlines or {}).get(key) if key else None
+    if not value:
+        return None
+    end = datetime.combine(date.fromisoformat(value) + timedelta(days=1), time(), DISTRICT_TZ)
+    return (end + timedelta(hours=grace_hours(deadlines))).astimezone(UTC)
+
+
+def grace_hours(deadlines: dict | None) -> int:
+    value = (deadlines or {}).get(GRACE_KEY) or 0
+    return int(value) if str(value).isdigit() else 0
+
+
+def open_now(phase: str, action: Action, deadlines: dict | None, now: datetime | None = None) -> bool:
+    """Whether the phase allows ``action`` and its deadline (with grace) has not passed."""
+    if not allowed(phase, action):
+        return False
+    closing = closes_at(deadlines, action)
+    return closing is None or (now or datetime.now(UTC)) < closing
+
+
+def require_open(phase: str, action: Action, deadlines: dict | None, now: datetime | None = None) -> None:
+    """Raise PhaseClosed unless the phase allows ``action`` and its deadline has not passed."""
+    require(phase, action)
+    if not open_now(phase, action, deadlines, now):
+        raise PhaseClosed(Message(DEADLINE_PASSED[action].id, {"date": (deadlines or {})[CLOSED_BY[action]]}))
+
+
+def time_left(deadlines: dict | None, action: str, now: datetime | None = None) -> timedelta | None:
+    """How long ``action`` stays open (negative once closed); None without a deadline."""
+    closing = closes_at(deadlines, action)
+    return None if closing is None else closing - (now or datetime.now(UTC))
 
 
 def evidence_deadline(deadlines: dict | None) -> str | None:

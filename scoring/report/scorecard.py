@@ -121,10 +121,11 @@ class MarkContext:
 
 def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[Mark], context: MarkContext,
                     district: str, assessment: str, year: int, released: str,
-                    previous_total: str = "") -> Scorecard:
+                    previous_total: str = "", appeals: tuple[AppealLine, ...] = ()) -> Scorecard:
     """Return the scorecard of one town: every number from ``outcome``, every reason from marks.
 
-    ``previous_total`` is the town's total in last year's released assessment, if any.
+    ``previous_total`` is the town's total in last year's released assessment, if any;
+    ``appeals`` the town's appeals and their decisions (the verification code covers them).
     """
     row = outcome.town(town)
     scores = outcome.item_scores
@@ -180,7 +181,7 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
         rank=row["rank"], ranked_towns=len(ranked),
         grade=row["grade"] or "—", grade_note=note if is_ranked else "", status_note="" if is_ranked else note,
         categories=tuple(categories), items=tuple(items), bonus=format_points(row["bonus"]), bonus_findings=bonus,
-        veto_findings=vetoes)
+        veto_findings=vetoes, appeals=appeals)
     return _with_verification(card)
 
 

@@ -18,6 +18,7 @@ from scoring.report.scorecard import (
     build_ranking,
     build_scorecard,
 )
+from scoring.services.appeals import appeal_lines
 from scoring.services.outcomes import assessment_outcome
 from scoring.store import queries
 
@@ -38,11 +39,13 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
     marks = _reasons(session, assessment_id, town_ids)
     previous = _previous_totals(session, assessment) if town_ids else {}  # only cards show it
     contexts = {t: _mark_context(session, assessment_id, t) for t in town_ids}
+    appeals = {t: appeal_lines(session, assessment_id, t, rubric) for t in town_ids}  # now: the cards are lazy
     common = {"district": queries.district_name(session, assessment.district_id), "assessment": assessment.name,
               "year": assessment.year, "released": _date(assessment.released_at)}
     report = build_ranking(rubric=rubric, outcome=outcome, **common) if ranking else None
     cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
-                             previous_total=previous.get(towns[t], ""), **common) for t in town_ids)
+                             previous_total=previous.get(towns[t], ""),
+                             appeals=appeals[t], **common) for t in town_ids)
     return cards, report
 
 

@@ -194,3 +194,59 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64))
     mac: Mapped[str | None] = mapped_column(String(64))  # HMAC of hash, key outside the database
+
+
+class Appeal(Base):
+    """A town's appeal (申诉) of one reviewer's mark, and its decision (复核).
+
+    The decision is upheld (the mark stands) or adjusted: then the mark's inputs are
+    replaced by the decided ones (kept here before and after) and count from then on.
+    An optional attachment is stored like evidence, under its sha256.
+    """
+
+    __tablename__ = "appeals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(40))
+    mark_id: Mapped[int] = mapped_column(ForeignKey("marks.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # who gave the mark
+    reason: Mapped[str] = mapped_column(Text)
+    attachment_name: Mapped[str] = mapped_column(String(255), default="")
+    attachment_kind: Mapped[str] = mapped_column(String(8), default="")
+    attachment_sha256: Mapped[str] = mapped_column(String(64), default="")
+    filed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, upheld, adjusted
+    reply: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    inputs_before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
+    inputs_after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
+
+
+class RankingSnapshot(Base):
+    """A frozen ranking (公示 v1, v2 …): what was published, never recomputed."""
+
+    __tablename__ = "ranking_snapshots"
+    __table_args__ = (UniqueConstraint("assessment_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id"))  # the decision that made it
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SnapshotRow(Base):
+    """One town's place in a snapshot; rank None for a town that was not ranked."""
+
+    __tablename__ = "snapshot_rows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("ranking_snapshots.id"), index=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    town: Mapped[str] = mapped_column(String(100))
+    rank: Mapped[int | None] = mapped_column(Integer)
+    total: Mapped[str] = mapped_column(String(40))
+    grade: Mapped[str] = mapped_column(String(40))

@@ -14,6 +14,19 @@ from scoring.marks import Mark, read_mark
 from scoring.messages import Message
 from scoring.rubric import Rubric
 from scoring.rubric.load import parse_rubric
+
+# Appeals, publication snapshots, audit pages and withdrawals live in their own module;
+# callers read them here as ``queries.<name>`` like every other read.
+from scoring.store.history import (  # noqa: F401
+    MarkRef,
+    appeal,
+    appeals,
+    audit_page,
+    snapshot_rows,
+    snapshots,
+    town_mark_refs,
+    withdrawn_results,
+)
 from scoring.store.models import (
     Assessment,
     AssessmentTown,

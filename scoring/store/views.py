@@ -150,3 +150,47 @@ class AuditEventView:
     hash: str
     request_id: str | None
     mac: str | None
+
+
+@dataclass(frozen=True)
+class AppealView:
+    id: int
+    assessment_id: int
+    town_id: int
+    item_id: str
+    mark_id: int
+    reviewer_id: int  # who gave the mark: never the one who decides
+    reason: str
+    attachment_name: str
+    attachment_kind: str
+    attachment_sha256: str
+    filed_by: int | None
+    filed_at: datetime
+    status: str  # pending, upheld, adjusted
+    reply: str
+    decided_by: int | None
+    decided_at: datetime | None
+    inputs_before: dict[str, Any] | None
+    inputs_after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class RankingSnapshotView:
+    id: int
+    assessment_id: int
+    version: int
+    reason: str
+    appeal_id: int | None
+    created_by: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class SnapshotRowView:
+    id: int
+    snapshot_id: int
+    town_id: int
+    town: str
+    rank: int | None
+    total: str
+    grade: str

@@ -13,8 +13,10 @@ from scoring.store.models import AuditEvent, Town, User
 def test_phases_move_one_step_and_each_move_is_audited(client, auth, ids, db):
     auth.login("admin")
     a = ids["scoring"]
-    assert client.post(f"/admin/assessments/{a}/phase", data={"phase": "review", "reason": "评分结束"}).status_code == 302
-    assert client.post(f"/admin/assessments/{a}/phase", data={"phase": "archived"}).status_code == 409  # a jump
+    assert client.post(f"/admin/assessments/{a}/phase", data={"phase": "review", "reason": "评分结束",
+                                                                       "confirmed": "yes"}).status_code == 302
+    assert client.post(f"/admin/assessments/{a}/phase",
+                       data={"phase": "archived", "confirmed": "yes"}).status_code == 409  # a jump
     db.rollback()
     assert queries.assessment(db, a).phase == "review"
     event = db.execute(select(AuditEvent).where(AuditEvent.action == "assessment.phase")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -22,7 +21,7 @@ from flask_babel import lazy_gettext
 
 from scoring import jobs, services
 from scoring.errors import InvalidInput
-from scoring.phases import DEADLINE_PHASES, PHASES
+from scoring.phases import DEADLINE_KEYS, GRACE_KEY, PHASES
 from scoring.services.coverage import assessment_coverage, coverage_counts, town_coverage
 from scoring.store import operations, queries
 from scoring.store.models import ROLES
@@ -111,7 +110,13 @@ def set_phase(assessment_id: int):
     phase = request.form.get("phase", "")
     if phase not in PHASES:
         abort(400)
-    operations.set_phase(get_session(), actor(), assessment_id, phase, reason=request.form.get("reason", ""))
+    if request.form.get("confirmed") != "yes":  # the confirmation page says what is unfinished first
+        return redirect(url_for("admin.confirm_phase", assessment_id=assessment_id, phase=phase))
+    try:
+        operations.set_phase(get_session(), actor(), assessment_id, phase, reason=request.form.get("reason", ""))
+    except InvalidInput as exc:
+        flash(translate(exc.message), "error")
+        return redirect(url_for("admin.confirm_phase", assessment_id=assessment_id, phase=phase))
     flash(_("阶段已更新"), "ok")
     return redirect(url_for("admin.assessment", assessment_id=assessment_id))
 
@@ -119,7 +124,8 @@ def set_phase(assessment_id: int):
 @bp.post("/assessments/<int:assessment_id>/deadlines")
 @role_required("admin")
 def set_deadlines(assessment_id: int):
-    deadlines = {phase: request.form.get(f"deadline-{phase}", "").strip() for phase in DEADLINE_PHASES}
+    deadlines = {key: request.form.get(f"deadline-{key}", "").strip()
+                 for key in (*DEADLINE_KEYS, GRACE_KEY)}
     operations.set_deadlines(get_session(), actor(), assessment_id, deadlines)
     flash(_("截止日期已更新"), "ok")
     return redirect(url_for("admin.assessment", assessment_id=assessment_id))
@@ -209,38 +215,9 @@ def update_user(user_id: int):
     return redirect(url_for("admin.people"))
 
 
-@bp.get("/audit")
-@role_required("admin")
-def audit():
-    """The audit log, filterable by town, item, user and time."""
-    session = get_session()
-    args = request.args
-    events = queries.audit_events(
-        session, town_id=_int(args.get("town_id")), item_id=args.get("item_id") or None,
-        actor_id=_int(args.get("user_id")), since=_date(args.get("since")), until=_date(args.get("until"), end=True))
-    return render_template("admin/audit.html", events=events, towns=queries.towns(session),
-                           users=queries.users(session), args=args)
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and _digits(value) else None
-
-
 def _digits(value: str) -> bool:
     """ASCII digits only: str.isdigit() is also true for "²" or "１", which int() refuses or misreads."""
     return value.isascii() and value.isdigit()
-
-
-def _date(value: str | None, end: bool = False) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if end and len(value) == 10:
-        moment = moment.replace(hour=23, minute=59, second=59)
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 @bp.get("/assessments/<int:assessment_id>/towns/<int:town_id>/scorecard")
@@ -322,3 +299,8 @@ def _job_or_404(job_id: str) -> jobs.JobState:
 
 def _pdf(data: bytes, name: str):
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype="application/pdf")
+
+
+from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``
+from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
+from web.admin import people_forms as _people_forms  # noqa: E402,F401 - registers the edit forms on ``bp``

@@ -27,8 +27,10 @@ bp.add_app_template_filter(highlight, "highlight")
 @role_required("reviewer")
 def dashboard():
     """The reviewer's assessments and towns, with items scored / assigned."""
-    progress = services.reviewer_progress(get_session(), current_user.user_id)
-    return render_template("review/dashboard.html", progress=progress)
+    session = get_session()
+    progress = services.reviewer_progress(session, current_user.user_id)
+    deadlines = {a.id: a.deadlines for a in queries.reviewer_assessments(session, current_user.user_id)}
+    return render_template("review/dashboard.html", progress=progress, deadlines=deadlines)
 
 
 @bp.get("/<int:assessment_id>/towns/<int:town_id>")

@@ -43,6 +43,7 @@ def _dashboard(upload_errors: dict[int, str] | None = None, status: int = 200):
     evidence = {a.id: queries.evidence_files(session, a.id, current_user.town_id) for a in assessments}
     return render_template("town/dashboard.html", assessments=assessments, evidence=evidence,
                            upload_errors=upload_errors or {},
+                           withdrawn=queries.withdrawn_results(session, [a.id for a in assessments]),
                            max_mb=current_app.config["SETTINGS"].max_upload_bytes // (1024 * 1024)), status
 
 
@@ -149,3 +150,6 @@ def report_css():
 
     css = files("scoring.report").joinpath("static/scorecard.css")
     return current_app.response_class(css.read_bytes() if css.is_file() else b"", mimetype="text/css")
+
+
+from web.town import appeals as _appeals  # noqa: E402,F401 - registers the appeal views on ``bp``

@@ -7,6 +7,7 @@ One module per aggregate (users, assessments, evidence, marks); callers keep usi
 ``operations.<name>``.
 """
 
+from scoring.store.operations.appeals import Attachment, decide_appeal, file_appeal
 from scoring.store.operations.assessments import (
     assign,
     create_assessment,
@@ -18,6 +19,8 @@ from scoring.store.operations.assessments import (
 from scoring.store.operations.base import operation
 from scoring.store.operations.evidence import add_evidence
 from scoring.store.operations.marks import MAX_INPUTS_BYTES, SavedMarkRow, save_mark
+from scoring.store.operations.people import edit_user, rename_town
+from scoring.store.operations.publication import Placing, snapshot_ranking
 from scoring.store.operations.users import (
     authenticate,
     change_password,
@@ -29,4 +32,7 @@ from scoring.store.operations.users import (
     update_user,
 )
 
-__all__ = ["MAX_INPUTS_BYTES", "SavedMarkRow", "add_evidence", "assign", "authenticate", "change_password", "create_assessment", "create_district", "create_town", "create_user", "end_sessions", "operation", "reset_password", "save_mark", "save_rubric_version", "set_deadlines", "set_phase", "unassign", "update_user"]
+__all__ = ["MAX_INPUTS_BYTES", "Attachment", "Placing", "SavedMarkRow", "add_evidence", "assign", "authenticate",
+           "change_password", "create_assessment", "create_district", "create_town", "create_user", "decide_appeal",
+           "edit_user", "end_sessions", "file_appeal", "operation", "rename_town", "reset_password", "save_mark",
+           "save_rubric_version", "set_deadlines", "set_phase", "snapshot_ranking", "unassign", "update_user"]

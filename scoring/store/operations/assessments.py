@@ -23,6 +23,7 @@ from scoring.store.models import (
     utcnow,
 )
 from scoring.store.operations.base import fits, get, operation
+from scoring.store.operations.publication import pending_appeals
 
 MIN_YEAR, MAX_YEAR = 2000, 2100  # assessment years: a typo like 20255 is refused, not stored
 
@@ -88,7 +89,11 @@ def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *,
     if not phases.can_move(assessment.phase, phase):
         raise PhaseClosed(N_("阶段只能前进或后退一步，已归档的考核不能再变更"))
     before = {"phase": assessment.phase}
+    if phase == "archived" and (n := pending_appeals(session, assessment_id)):  # archived could never decide them
+        raise InvalidInput("phase", N_("尚有 %(n)s 件申诉未处理，不能归档", n=n))
     if phases.withdraws_results(assessment.phase, phase):
+        if not reason.strip():  # the towns are told why their results disappeared
+            raise InvalidInput("reason", N_("撤回已发布的结果须说明理由"))
         assessment.released_at = None
     assessment.phase = phase
     assessment.version += 1
@@ -101,11 +106,21 @@ def set_phase(session: Session, actor: Actor, assessment_id: int, phase: str, *,
 
 @operation
 def set_deadlines(session: Session, actor: Actor, assessment_id: int, deadlines: dict[str, str]) -> Assessment:
-    """Set the closing date (ISO yyyy-mm-dd) of phases; an empty value clears one."""
+    """Set the closing date (ISO yyyy-mm-dd) of phases and the appeal window; an empty value
+    clears one. ``grace_hours`` keeps late work accepted that long after a date."""
     assessment = get(session, Assessment, assessment_id)
-    clean = {}
+    phases.require(assessment.phase, "set_deadlines")  # an archived assessment refuses every edit
+    clean: dict = {}
     for phase, value in deadlines.items():
-        if phase not in phases.DEADLINE_PHASES:
+        if phase == phases.GRACE_KEY:
+            if value and not (str(value).isascii() and str(value).isdigit()
+                              and int(value) <= phases.MAX_GRACE_HOURS):
+                raise InvalidInput(f"deadline-{phase}", N_("宽限期应为 0 到 %(max)s 之间的整数小时",
+                                                           max=phases.MAX_GRACE_HOURS))
+            if value and int(value):
+                clean[phase] = int(value)
+            continue
+        if phase not in phases.DEADLINE_KEYS:
             raise InvalidInput("deadlines", N_("未知的阶段 %(phase)s", phase=phase))
         if value:
             try:

@@ -23,15 +23,9 @@ def add_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id:
                  data: bytes, passages: list, storage: Path) -> EvidenceFile:
     """Store a checked upload under its sha256 (name kept as given) with its passages."""
     assessment = get(session, Assessment, assessment_id)
-    phases.require(assessment.phase, "upload_evidence")
+    phases.require_open(assessment.phase, "upload_evidence", assessment.deadlines)
     fits(name=(N_("文件名"), name, 255))
-    digest = hashlib.sha256(data).hexdigest()
-    target = storage / digest[:2] / digest
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(target)  # readers never see half a file
+    digest = store_bytes(storage, data)
     row = EvidenceFile(assessment_id=assessment_id, town_id=town_id, name=name, kind=kind, sha256=digest,
                        size=len(data), uploaded_by=actor.id)
     session.add(row)
@@ -43,3 +37,15 @@ def add_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id:
     record(session, actor, "evidence.add", "evidence", str(row.id), assessment_id=assessment_id, town_id=town_id,
            after={"name": name, "kind": kind, "sha256": digest, "size": len(data), "passages": len(passages)})
     return row
+
+
+def store_bytes(storage: Path, data: bytes) -> str:
+    """Write ``data`` under its sha256 (once; readers never see half a file); return the digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = storage / digest[:2] / digest
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(target)
+    return digest

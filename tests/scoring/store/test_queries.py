@@ -14,6 +14,8 @@ MIRRORS = [
     (views.RubricVersionView, models.RubricVersion), (views.AssessmentView, models.Assessment),
     (views.AssignmentView, models.Assignment), (views.EvidenceView, models.EvidenceFile),
     (views.PassageView, models.PassageRow), (views.AuditEventView, models.AuditEvent),
+    (views.AppealView, models.Appeal), (views.RankingSnapshotView, models.RankingSnapshot),
+    (views.SnapshotRowView, models.SnapshotRow),
 ]
 
 
