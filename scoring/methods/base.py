@@ -6,6 +6,7 @@ A scoring method is a module of ``scoring.methods`` (``deduct``, ``levels`` ...)
 ``Method``        its pydantic rubric model (a member of the ``ScoringMethod`` union)
 ``INPUTS``        the Mark fields it reads, with their pydantic types and defaults
 ``FIELDS``        their names; ``FRAME`` the marks-frame columns computed from them
+``EMPTY_IS_FULL`` whether a mark with none of them is complete at full marks (then confirmed)
 ``check``         rubric problems of an item using it (points it cannot reach ...)
 ``validate``      whether a mark's inputs fit the item (raises InvalidMark)
 ``points``        its slice of the vectorised computation: cents per mark row
@@ -87,6 +88,7 @@ class ScoringMethod(Protocol):
     COLUMNS: tuple[Column, ...]
     FIELDS: tuple[str, ...]
     FRAME: dict[str, Callable[[Mark], Any]]
+    EMPTY_IS_FULL: bool
 
     def check(self, item: Item, loc: Loc) -> list[Found]: ...
     def validate(self, item: Item, mark: Mark) -> None: ...

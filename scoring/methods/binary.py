@@ -37,6 +37,7 @@ class Method(Model):
 
 INPUTS = {"met": (bool | None, None)}
 FIELDS = ("met",)
+EMPTY_IS_FULL = False  # nothing chosen is no mark
 FRAME = {"met": lambda mark: float("nan") if mark.met is None else float(mark.met)}
 
 

@@ -70,6 +70,8 @@ class Deduction(Model):
 
 INPUTS = {"deductions": (list[Deduction], Field(default_factory=list, max_length=MAX_ROWS))}
 FIELDS = ("deductions",)
+# With nothing recorded a deduct mark is complete at full marks: the page asks the reviewer to say so.
+EMPTY_IS_FULL = True
 FRAME: dict = {}  # deductions have a frame of their own (MarkTable.deductions)
 
 

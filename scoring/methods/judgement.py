@@ -39,6 +39,7 @@ class Method(Model):
 
 INPUTS = {"points": (Points | None, None)}
 FIELDS = ("points",)
+EMPTY_IS_FULL = False  # nothing chosen is no mark
 FRAME = {"points": lambda mark: float("nan") if mark.points is None else float(to_cents(mark.points))}
 
 

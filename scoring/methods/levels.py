@@ -49,6 +49,7 @@ class Method(Model):
 INPUTS = {"level": (Annotated[str, Field(min_length=1, max_length=40)] | None, None)}
 FIELDS = ("level",)
 # Its columns in the marks frame the vectorised points read.
+EMPTY_IS_FULL = False  # nothing chosen is no mark
 FRAME = {"level": lambda mark: mark.level}
 
 

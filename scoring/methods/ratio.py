@@ -47,6 +47,7 @@ class Method(Model):
 
 INPUTS = {"ratio": (Fraction | None, None)}
 FIELDS = ("ratio",)
+EMPTY_IS_FULL = False  # nothing chosen is no mark
 FRAME = {"ratio_bp": lambda mark: float("nan") if mark.ratio is None else float(int(mark.ratio * RATIO_SCALE))}
 
 

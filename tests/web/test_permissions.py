@@ -35,7 +35,7 @@ RULES = {
         "admin.set_deadlines", "admin.set_phase", "admin.ranking_pdf", "admin.start_zip", "admin.scorecard",
         "admin.scorecard_pdf", "admin.remove_assignment", "admin.audit", "admin.job", "admin.job_download",
         "admin.job_progress", "admin.people", "admin.create_town", "admin.create_user", "admin.update_user",
-        "account.reset", "rubrics.index", "rubrics.version", "rubrics.download", "rubrics.edit",
+        "rubrics.index", "rubrics.version", "rubrics.download", "rubrics.edit",
         "rubrics.edit_yaml", "rubrics.upload", "admin.appeals", "admin.decide_appeal", "admin.publish",
         "admin.appeal_attachment", "admin.confirm_phase", "admin.audit_xlsx", "admin.edit_user", "admin.save_user",
         "admin.reset_password", "admin.confirm_disable", "admin.rename_town")},

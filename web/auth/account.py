@@ -12,7 +12,7 @@ from scoring.store import operations, queries
 from web.db import get_session
 from web.errors import invalid_input
 from web.extensions import SignedInUser
-from web.permissions import actor, role_required
+from web.permissions import actor
 from web.security import start_session
 
 bp = Blueprint("account", __name__)
@@ -38,16 +38,3 @@ def password():
             flash(_("密码已修改"), "ok")
             return redirect(url_for("auth.index"))
     return render_template("auth/password.html", error=error), 400 if error else 200
-
-
-@bp.post("/admin/users/<int:user_id>/password")
-@role_required("admin")
-def reset(user_id: int):
-    """Set another user's password; the audit trail says who did it, never the password."""
-    try:
-        operations.reset_password(get_session(), actor(), user_id, request.form.get("password", ""))
-    except InvalidInput as refused:
-        flash(invalid_input(refused), "error")
-    else:
-        flash(_("密码已重置，该用户需重新登录"), "ok")
-    return redirect(url_for("admin.people"))

@@ -65,5 +65,6 @@ def needs_confirmation(kind: str, method_kind: str | None, inputs: dict) -> bool
     if inputs.get("not_applicable"):
         return False
     if kind == "item":
-        return method_kind == "deduct" and not inputs.get("deductions")
+        method = METHODS.get(method_kind or "")
+        return bool(method and method.EMPTY_IS_FULL) and not any(inputs.get(f) for f in method.FIELDS)
     return kind == "bonus" and not inputs.get("claims")
