@@ -109,6 +109,12 @@ def require_open(phase: str, action: Action, deadlines: dict | None, now: dateti
         raise PhaseClosed(Message(DEADLINE_PASSED[action].id, {"date": (deadlines or {})[CLOSED_BY[action]]}))
 
 
+def deadline_of(deadlines: dict | None, action: str) -> str | None:
+    """The date (yyyy-mm-dd) that closes ``action``, if the administrator set one."""
+    key = CLOSED_BY.get(action)
+    return (deadlines or {}).get(key) if key else None
+
+
 def time_left(deadlines: dict | None, action: str, now: datetime | None = None) -> timedelta | None:
     """How long ``action`` stays open (negative once closed); None without a deadline."""
     closing = closes_at(deadlines, action)

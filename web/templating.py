@@ -7,7 +7,7 @@ from flask_babel import get_locale, gettext, lazy_gettext
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from scoring.methods import method_of
-from scoring.phases import PHASES, evidence_deadline, phase_view, time_left
+from scoring.phases import PHASES, deadline_of, evidence_deadline, phase_view, time_left
 from web import i18n
 
 PHASE_NAMES = {
@@ -24,4 +24,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(phase_name=lambda p: gettext(str(PHASE_NAMES.get(p, p))),
                                  role_name=lambda r: gettext(str(ROLE_NAMES.get(r, r))),
                                  phases=list(PHASES), phase_view=phase_view, method_of=method_of, evidence_deadline=evidence_deadline, get_locale=get_locale,
-                                 time_left=time_left)
+                                 time_left=time_left, deadline_of=deadline_of)
