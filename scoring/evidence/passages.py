@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scoring.messages import N_
+from scoring.messages import N_, Message
 
 from .errors import rejected
 from .structure import heading_level, heading_rank, is_boilerplate
@@ -69,15 +69,26 @@ class Passage(BaseModel):
                                paragraph=self.paragraph)
 
 
+def place(*, page: int | None, sheet: str | None, row: int | None, paragraph: int,
+          page_end: int | None = None) -> Message:
+    """A passage's place in its file, from the fields stored with it (also for stored rows): the
+    one rule for it. A message id, so the web shows it in the reader's language; ``str()`` is
+    the Chinese the scorecard prints."""
+    if sheet is not None:
+        if row is not None:
+            return N_("工作表“%(sheet)s”第%(row)s行", sheet=sheet, row=row)
+        return N_("工作表“%(sheet)s”第%(paragraph)s段", sheet=sheet, paragraph=paragraph)
+    if page is not None:
+        if page_end is not None and page_end != page:
+            return N_("第%(page)s–%(page_end)s页第%(paragraph)s段", page=page, page_end=page_end, paragraph=paragraph)
+        return N_("第%(page)s页第%(paragraph)s段", page=page, paragraph=paragraph)
+    return N_("第%(paragraph)s段", paragraph=paragraph)
+
+
 def format_location(*, page: int | None, sheet: str | None, row: int | None, paragraph: int,
                     page_end: int | None = None) -> str:
-    """A passage's place in its file, from the fields stored with it (also for stored rows)."""
-    if sheet is not None:
-        return f"工作表“{sheet}”第{row}行" if row is not None else f"工作表“{sheet}”第{paragraph}段"
-    if page is not None:
-        pages = f"{page}–{page_end}" if page_end is not None and page_end != page else f"{page}"
-        return f"第{pages}页第{paragraph}段"
-    return f"第{paragraph}段"
+    """``place`` as Chinese text (what documents print)."""
+    return str(place(page=page, sheet=sheet, row=row, paragraph=paragraph, page_end=page_end))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from scoring import phases
 from scoring.errors import NotFound
-from scoring.messages import N_, Message
+from scoring.messages import N_
 from scoring.points import format_points
 from scoring.ranking import RANKED
 from scoring.report.scorecard import (
@@ -87,19 +87,8 @@ def _mark_context(session: Session, assessment_id: int, town_id: int) -> MarkCon
     files = {f.id: f.name for f in queries.evidence_files(session, assessment_id, town_id)}
     passages = {}
     for p in queries.passages(session, list(files)):
-        passages[(str(p.evidence_id), p.passage_key)] = (files[p.evidence_id], str(_where(p)))
+        passages[(str(p.evidence_id), p.passage_key)] = (files[p.evidence_id], p.location)
     return MarkContext(departments=departments, passages=passages)
-
-
-def _where(p) -> Message:
-    """Where a cited passage is in its file. The scorecard is a Chinese official document, so
-    the view model keeps the Chinese text (its verification code hashes it); the ids are
-    marked so any other shell can show them translated."""
-    if p.page:
-        return N_("第%(page)s页第%(paragraph)s段", page=p.page, paragraph=p.paragraph)
-    if p.sheet:
-        return N_("工作表“%(sheet)s”", sheet=p.sheet)
-    return N_("第%(paragraph)s段", paragraph=p.paragraph)
 
 
 def _date(value) -> str:

@@ -113,6 +113,13 @@ class PassageView:
     section_path: list[str] | None
 
     @property
+    def place(self):
+        """Where the passage is, as a message id (``scoring.evidence.passages.place``)."""
+        from scoring.evidence.passages import place
+
+        return place(page=self.page, page_end=self.page_end, sheet=self.sheet, row=self.row, paragraph=self.paragraph)
+
+    @property
     def location(self) -> str:
         """"第3页第2段", "第3–4页第5段", "工作表“台账”第5行": formatted as for a fresh passage."""
         from scoring.evidence.passages import format_location

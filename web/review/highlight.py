@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from markupsafe import Markup, escape
 
-from scoring.messages import N_, Message
+from scoring.messages import Message
 
 
 def highlight(text: str, units: Iterable[str]) -> Markup:
@@ -29,9 +29,5 @@ def highlight(text: str, units: Iterable[str]) -> Markup:
 
 
 def passage_place(passage) -> Message:
-    """Where a passage is: "第3页第2段", "工作表“台账”第5段", "第4段"."""
-    if passage.sheet:
-        return N_("工作表“%(sheet)s”第%(n)s行", sheet=passage.sheet, n=passage.paragraph)
-    if passage.page:
-        return N_("第%(page)s页第%(n)s段", page=passage.page, n=passage.paragraph)
-    return N_("第%(n)s段", n=passage.paragraph)
+    """Where a passage is ("第3页第2段" …), in the reader's language: the one rule, from the store."""
+    return passage.place
