@@ -47,7 +47,7 @@ def evidence_match(rubric_path: str, files: tuple[str, ...], top: int, as_json: 
         if extraction.state != "text":
             click.echo(f"{file}: {extraction.message}", err=True)
         passages.extend(extraction.passages)
-    items = [item for category in loaded.categories for item in category.items]
+    items = [item for _, item in loaded.all_items()]  # grouped items (二级指标) too
     matches = match_items(build_index(passages), items, top=top)
     report = [{"item": m.item_id, "title": item.title, "state": m.state, "missing": m.missing,
                "coverage": round(m.coverage, 3),
