@@ -6,7 +6,8 @@
    top-1, top-3 and MRR of the items each report addresses, the top-3 a random order of the
    passages would reach (the baseline), missing-evidence recall (unaddressed items flagged)
    and the false-flag rate (addressed items flagged), at ``match.MISSING_THRESHOLD``; then the
-   ranks of the items not placed first.
+   ranks of the items not placed first; then leave-one-report-out: for each report, the
+   threshold chosen by the same rule on the other reports and the figures on that report.
 2. Extraction of a ``--pages``-page text PDF built with WeasyPrint from the real 2015 report
    repeated (median of ``--repeat``).
 3. Matching every default-rubric item against ``--passages`` passages: the index built once,
@@ -24,8 +25,16 @@ import time
 from pathlib import Path
 
 from scoring.evidence import extract_passages, split_passages
-from scoring.evidence.evaluate import Scores, evaluate, load_labelled
-from scoring.evidence.match import MISSING_THRESHOLD, build_index, match_items
+from scoring.evidence.evaluate import (
+    CALIBRATION_REPORTS,
+    Scores,
+    choose_thresholds,
+    coverages,
+    evaluate,
+    leave_one_out,
+    load_labelled,
+)
+from scoring.evidence.match import MISSING_THRESHOLD, WEAK_THRESHOLD, build_index, match_items
 from scoring.rubric.load import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,23 +48,42 @@ def _pct(value: float) -> str:
 
 def labelled(items: list) -> None:
     reports = load_labelled(ROOT / "tests/data/evidence-labels", ROOT / "tests/data/evidence-reports")
-    print(f"labelled set: {len(reports)} reports, {len(items)} items each, threshold {MISSING_THRESHOLD}")
-    print(f"{'report':42} {'addr':>4} {'top-1':>7} {'top-3':>7} {'MRR':>6} {'rand-3':>7} "
-          f"{'recall':>7} {'false':>7}")
-    total = Scores()
+    print(f"labelled set: {len(reports)} reports, {len(items)} items each, "
+          f"missing below {MISSING_THRESHOLD}, weak below {WEAK_THRESHOLD} (coverage)")
+    _header()
+    total, calibration, held_out = Scores(), Scores(), Scores()
     for report in reports:
         scores = evaluate(report, items)
         total.add(scores)
+        (calibration if report.name in CALIBRATION_REPORTS else held_out).add(scores)
         _row(report.name, scores)
     _row("overall", total)
+    _row("  the six the thresholds were chosen on", calibration)
+    _row("  the others (held out)", held_out)
     for miss in total.misses:
         print("  not first:", miss)
+    rows = [row for r in reports if r.name in CALIBRATION_REPORTS for row in coverages(r, items)]
+    missing, weak = choose_thresholds(rows)
+    print(f"rule (evaluate.choose_thresholds) on the six: missing {missing:.3f}, weak {weak:.3f}")
+    print("leave one report out: thresholds chosen by the same rule on the other reports")
+    _header(threshold=True)
+    loo = Scores()
+    for name, threshold, scores in leave_one_out(reports, items):
+        loo.add(scores)
+        _row(name, scores, threshold)
+    _row("overall", loo, None)
 
 
-def _row(name: str, scores: Scores) -> None:
+def _header(threshold: bool = False) -> None:
+    print(f"{'report':42} {'addr':>4} {'top-1':>7} {'top-3':>7} {'MRR':>6} {'rand-3':>7} "
+          f"{'recall':>7} {'false':>7}" + ("  threshold" if threshold else ""))
+
+
+def _row(name: str, scores: Scores, threshold: float | None = None) -> None:
     r = scores.rates()
     print(f"{name:42} {scores.addressed:4} {_pct(r['top1'])} {_pct(r['top3'])} {r['mrr']:6.3f} "
-          f"{_pct(r['random_top3'])} {_pct(r['missing_recall'])} {_pct(r['false_flags'])}")
+          f"{_pct(r['random_top3'])} {_pct(r['missing_recall'])} {_pct(r['false_flags'])}"
+          + (f"  {threshold:.3f}" if threshold is not None else ""))
 
 
 def long_pdf(pages: int) -> bytes:
