@@ -15,9 +15,6 @@ def evidence() -> None:
     """Work with evidence files outside the app."""
 
 
-_EVIDENCE_STATES = {"missing": N_("材料缺失"), "weak": N_("材料较弱"), "supported": N_("有材料")}
-
-
 @evidence.command("match")
 @click.option("--rubric", "rubric_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="rubric YAML")
@@ -32,7 +29,7 @@ def evidence_match(rubric_path: str, files: tuple[str, ...], top: int, as_json: 
 
     from scoring.evidence import EvidenceRejected, detect_type
     from scoring.evidence.extract import extract_document
-    from scoring.evidence.match import MISSING_THRESHOLD, build_index, match_items
+    from scoring.evidence.match import EVIDENCE_STATES, MISSING_THRESHOLD, WEAK_THRESHOLD, build_index, match_items
 
     loaded = _load(rubric_path)
     passages, failed = [], False
@@ -57,10 +54,11 @@ def evidence_match(rubric_path: str, files: tuple[str, ...], top: int, as_json: 
                              "text": p.text} for p, score in m.ranked]}
               for m, item in zip(matches, items, strict=True)]
     if as_json:
-        click.echo(json.dumps({"threshold": MISSING_THRESHOLD, "items": report}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"threshold": MISSING_THRESHOLD, "weak_threshold": WEAK_THRESHOLD, "items": report},
+                              ensure_ascii=False, indent=2))
     else:
         for entry in report:
-            click.echo(f"{entry['item']} {entry['title']}  [{_EVIDENCE_STATES[entry['state']]}]"
+            click.echo(f"{entry['item']} {entry['title']}  [{EVIDENCE_STATES[entry['state']]}]"
                        f"  coverage {entry['coverage']:.2f}")
             for rank, p in enumerate(entry["passages"], start=1):
                 section = f"  § {' > '.join(p['section'])}" if p["section"] else ""

@@ -2,9 +2,10 @@
 
 The matcher (``scoring.evidence.match``) ranks passages for an item's own words; here its
 ranking becomes what reviewers and towns see: suggested passages with their file, place and
-section, and a coverage flag per item. The flag is the matcher's own (``ItemMatch.state``:
-an item's best passage against what a passage quoting the item itself would score, with the
-thresholds measured on the labelled set), so a coverage view and the CLI never disagree.
+section, and a coverage flag per item. The flag and its name are the matcher's own
+(``ItemMatch.state``, ``EVIDENCE_STATES``: how much of the item's own words the evidence holds,
+with the thresholds measured on the labelled set), so a coverage view, the reviewer's sheet
+and the CLI never disagree, in substance or in wording.
 """
 
 from __future__ import annotations
@@ -13,12 +14,20 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from scoring.evidence.match import Query, build_index, item_query, match_item, query_units
-from scoring.messages import N_, Message
+from scoring.evidence.match import (
+    EVIDENCE_STATES,
+    Query,
+    build_index,
+    item_query,
+    match_item,
+    query_units,
+    rubric_vocabulary,
+)
+from scoring.messages import Message
 from scoring.store import queries
 from scoring.store.views import EvidenceView, PassageView
 
-FLAGS: dict[str, Message] = {"supported": N_("有佐证"), "weak": N_("佐证不足"), "missing": N_("材料缺失")}
+FLAGS: dict[str, Message] = EVIDENCE_STATES  # "supported", "weak", "missing" -> its name
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,9 @@ def item_terms(item) -> list[str]:
 class TownEvidence:
     """A town's evidence for one assessment, indexed once and matched against many items."""
 
-    def __init__(self, files: list[EvidenceView], passages: list[PassageView]):
+    def __init__(self, files: list[EvidenceView], passages: list[PassageView], rubric=None):
+        # The rubric's words, shared or an item's own: what the coverage flag weighs.
+        self.vocabulary = rubric_vocabulary(scored_items(rubric)) if rubric is not None else None
         self.files = {f.id: f for f in files}
         self.views = {(p.evidence_id, p.passage_key): p for p in passages}
         # Passage id -> its section (all heading levels), as extraction stored it.
@@ -62,9 +73,9 @@ class TownEvidence:
         self.index = build_index(p.to_passage(str(p.evidence_id)) for p in passages)
 
     @classmethod
-    def load(cls, session: Session, assessment_id: int, town_id: int) -> TownEvidence:
+    def load(cls, session: Session, assessment_id: int, town_id: int, rubric=None) -> TownEvidence:
         files = queries.evidence_files(session, assessment_id, town_id)
-        return cls(files, queries.passages(session, [f.id for f in files]))
+        return cls(files, queries.passages(session, [f.id for f in files]), rubric)
 
     def _suggestions(self, ranked, units: list[str]) -> list[Suggestion]:
         out = []
@@ -87,10 +98,10 @@ class TownEvidence:
 
     def coverage(self, item, best: list[Suggestion] | None = None) -> Coverage:
         """Supported, weak or missing (材料缺失), as the matcher flags the item."""
-        found = match_item(self.index, item, top=1)
+        found = match_item(self.index, item, top=1, vocabulary=self.vocabulary)
         best = self._suggestions(found.ranked, query_units(item_terms(item))) if best is None else best
         flag = found.state if best else "missing"
-        return Coverage(flag, FLAGS[flag], best[0] if best and flag != "missing" else None)
+        return Coverage(flag, EVIDENCE_STATES[flag], best[0] if best and flag != "missing" else None)
 
 
 def scored_items(rubric) -> list:
@@ -101,16 +112,16 @@ def scored_items(rubric) -> list:
 def town_coverage(session: Session, assessment_id: int, town_id: int) -> list[tuple[object, Coverage]]:
     """(item, coverage) for every scored item of the assessment's rubric, for one town."""
     rubric = queries.assessment_rubric(session, assessment_id)
-    evidence = TownEvidence.load(session, assessment_id, town_id)
+    evidence = TownEvidence.load(session, assessment_id, town_id, rubric)
     return [(item, evidence.coverage(item)) for item in scored_items(rubric)]
 
 
-def coverage_counts(rows: list[tuple[object, Coverage]]) -> dict[str, int]:
-    """How many items are supported, weak and missing."""
-    counts = dict.fromkeys(FLAGS, 0)
+def coverage_counts(rows: list[tuple[object, Coverage]]) -> list[tuple[str, Message, int]]:
+    """(flag, its name, how many items) for supported, weak and missing, in that order."""
+    counts = dict.fromkeys(EVIDENCE_STATES, 0)
     for _, coverage in rows:
         counts[coverage.flag] += 1
-    return counts
+    return [(flag, EVIDENCE_STATES[flag], n) for flag, n in counts.items()]
 
 
 @dataclass(frozen=True)
@@ -129,6 +140,6 @@ def assessment_coverage(session: Session, assessment_id: int) -> AssessmentCover
     towns = queries.assessment_towns(session, assessment_id)
     flags = {}
     for town_id in towns:
-        evidence = TownEvidence.load(session, assessment_id, town_id)
+        evidence = TownEvidence.load(session, assessment_id, town_id, rubric)
         flags[town_id] = {item.id: evidence.coverage(item) for item in items}
     return AssessmentCoverage(items, towns, flags)

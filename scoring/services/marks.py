@@ -215,7 +215,7 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     passages = queries.passages(session, list(by_file))
     for passage in passages:
         by_file[passage.evidence_id].append(passage)
-    evidence = TownEvidence(files, passages)
+    evidence = TownEvidence(files, passages, rubric)
     suggestions = {item.id: evidence.suggest(item) for _, item, _ in items}
     coverage = {item.id: evidence.coverage(item, suggestions[item.id][:1]) for _, item, kind in items if kind == "item"}
     mine = [t for t in towns if queries.assigned_items(session, assessment_id, reviewer_id, t)]

@@ -3,6 +3,7 @@ the administrator sees every town, a town sees its own while it can still add ma
 
 from __future__ import annotations
 
+from scoring.evidence.match import EVIDENCE_STATES
 from scoring.store.models import Assessment
 
 
@@ -54,3 +55,24 @@ def test_reviewers_see_the_same_flag_on_their_sheet(client, auth, ids):
 def test_other_roles_cannot_see_the_administrators_coverage(client, auth, ids):
     auth.login("sifaju")
     assert client.get(f"/admin/assessments/{ids['scoring']}/coverage").status_code == 403
+
+
+def test_each_evidence_state_has_one_name_on_the_coverage_view_the_sheet_and_the_town_page(client, auth, ids, db):
+    names = {flag: str(label) for flag, label in EVIDENCE_STATES.items()}
+    assert names == {"supported": "有材料", "weak": "材料不足", "missing": "材料缺失"}
+    auth.login("admin")
+    admin = client.get(f"/admin/assessments/{ids['scoring']}/coverage",
+                       query_string={"town": ids["towns"]["东港镇"]}).get_data(as_text=True)
+    for flag, name in names.items():
+        assert f'data-count="{flag}">{name} ' in admin  # the counts above the table
+    flag = admin.split('<tr id="cov-A1" data-flag="', 1)[1].split('"', 1)[0]
+    auth.login("sifaju")
+    sheet = client.get(f"/review/{ids['scoring']}/towns/{ids['towns']['东港镇']}").get_data(as_text=True)
+    a1 = sheet.split('id="item-A1"', 1)[1].split("</h3>", 1)[0]
+    assert f'data-flag="{flag}">{names[flag]}</span>' in a1
+    auth.login("xincheng")
+    open_submission(db, ids)
+    town = client.get(f"/town/{ids['scoring']}/coverage").get_data(as_text=True)
+    assert f"标为“{names['missing']}”或“{names['weak']}”的项目" in town
+    for page in (admin, sheet, town):
+        assert not any(old in page for old in ("有佐证", "佐证不足", "材料较弱"))

@@ -19,7 +19,7 @@ from flask_login import current_user
 from scoring import phases, services
 from scoring.errors import InvalidInput, PhaseClosed
 from scoring.evidence import EvidenceRejected
-from scoring.services.coverage import coverage_counts, town_coverage
+from scoring.services.coverage import FLAGS, coverage_counts, town_coverage
 from scoring.store import queries
 from web.db import get_session
 from web.errors import phase_refusal, too_large
@@ -66,7 +66,8 @@ def coverage(assessment_id: int):
     if not phases.phase_view(assessment.phase).evidence_open:
         abort(404)
     rows = town_coverage(get_session(), assessment_id, current_user.town_id)
-    return render_template("town/coverage.html", assessment=assessment, rows=rows, counts=coverage_counts(rows))
+    return render_template("town/coverage.html", assessment=assessment, rows=rows, counts=coverage_counts(rows),
+                           states=FLAGS)
 
 
 @bp.get("/<int:assessment_id>/scorecard.pdf")

@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from scoring.cli import main
+from scoring.evidence.match import EVIDENCE_STATES
 
 ROOT = Path(__file__).resolve().parents[3]
 RUBRIC = str(ROOT / "rubrics/town-rule-of-law-2025.yaml")
@@ -18,6 +19,7 @@ def test_prints_each_items_top_passages_with_location_section_and_the_missing_fl
     report.write_text("一、法律顾问\n镇政府聘请法律顾问一名，出具法律意见书十二份，建立法律顾问工作台账。\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["evidence", "match", "--rubric", RUBRIC, str(report), "--top", "1"])
     assert result.exit_code == 0, result.output
+    assert f"C2 法律顾问制度  [{EVIDENCE_STATES['supported']}]" in result.output  # the one wording
     assert "C2 法律顾问制度  [有材料]" in result.output
     assert "报告.txt 第2段  § 一、法律顾问" in result.output
     assert "材料缺失" in result.output.splitlines()[-1] and "F2" in result.output.splitlines()[-1]
