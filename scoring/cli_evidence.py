@@ -29,7 +29,13 @@ def evidence_match(rubric_path: str, files: tuple[str, ...], top: int, as_json: 
 
     from scoring.evidence import EvidenceRejected, detect_type
     from scoring.evidence.extract import extract_document
-    from scoring.evidence.match import EVIDENCE_STATES, MISSING_THRESHOLD, WEAK_THRESHOLD, build_index, match_items
+    from scoring.evidence.match import (
+        EVIDENCE_STATES,
+        MISSING_THRESHOLD,
+        WEAK_THRESHOLD,
+        build_index,
+        match_items,
+    )
 
     loaded = _load(rubric_path)
     passages, failed = [], False

@@ -112,3 +112,57 @@ def test_a_passage_quoting_the_item_scores_full_coverage() -> None:
 def test_no_passages_means_every_item_is_missing() -> None:
     result = match_item(build_index([]), ADVISER)
     assert (result.ranked, result.missing, result.coverage) == ([], True, 0.0)
+
+
+# --- calibration: the item's own words, not the field's common ones ---------------------------
+
+from scoring.evidence.match import WEAK_THRESHOLD, rubric_vocabulary  # noqa: E402
+from scoring.evidence.query import field_units  # noqa: E402
+
+ORGANS = SimpleNamespace(id="A1", title="法治建设领导机构",
+                         criteria="成立法治建设工作领导小组，明确分管领导。", evidence_required=["领导小组文件"])
+PLANS = SimpleNamespace(id="A3", title="法治建设纳入年度计划", criteria="制定法治建设工作要点。",
+                        evidence_required=["工作要点"])
+STUDY = SimpleNamespace(id="A2", title="专题研究法治建设", criteria="党委会专题研究法治建设工作。",
+                        evidence_required=["会议纪要"])
+
+
+def test_words_every_item_shares_do_not_make_an_item_look_supported() -> None:
+    vocabulary = rubric_vocabulary([ORGANS, PLANS, STUDY, ADVISER])
+    assert vocabulary["法治建设"] == 3 and vocabulary["领导小组"] == 1
+    index = build_index(split_passages("全镇法治建设工作扎实推进，法治建设水平不断提高。\n"
+                                       "镇政府聘请法律顾问一名，建立法律顾问工作台账。"))
+    common_only = match_item(index, ORGANS, vocabulary=vocabulary)
+    assert common_only.state == "missing"  # 法治建设 alone says nothing about the leading group
+    index = build_index(split_passages("镇成立法治建设工作领导小组，由分管领导任组长。"))
+    assert match_item(index, ORGANS, vocabulary=vocabulary).state == "supported"
+
+
+def test_a_street_wording_counts_like_the_towns() -> None:
+    # 街道 have 党工委会议 where 镇 have 党委会: the same evidence for the item.
+    index = build_index(split_passages("街道党工委会议专题听取法治建设工作汇报，研究解决重大问题。\n"
+                                       "全年开展普法活动十二场。"))
+    found = match_item(index, STUDY, vocabulary=rubric_vocabulary([ORGANS, PLANS, STUDY, ADVISER]))
+    assert found.ranked[0][0].text.startswith("街道党工委会议") and not found.missing
+
+
+def test_fragments_of_words_are_not_looked_for() -> None:
+    units = field_units("党政主要负责人履行推进法治建设第一责任人职责")
+    assert "负责人" in units and "第一责任人" in units
+    assert "责人" not in units and "任人" not in units  # cut-off pieces match the wrong words
+
+
+def test_a_section_heading_is_context_for_the_coverage_of_its_paragraphs() -> None:
+    problems = SimpleNamespace(id="G3", title="问题查摆真实具体", criteria="如实查摆存在的问题并分析原因。",
+                               evidence_required=["年度报告“存在问题”部分"])
+    text = "全年开展普法活动十二场。\n{}\n个别工作人员存在重实体轻程序等问题，凭经验办事。"
+    plain = match_item(build_index(split_passages(text.format("另外"))), problems)
+    headed = match_item(build_index(split_passages(text.format("三、存在的问题"))), problems)
+    assert headed.coverage > plain.coverage
+
+
+def test_the_weak_state_lies_between_missing_and_supported() -> None:
+    assert 0 < MISSING_THRESHOLD < WEAK_THRESHOLD < 1
+    index = build_index(split_passages("镇政府聘请法律顾问一名，出具法律意见书十二份，建立法律顾问工作台账。"))
+    result = match_item(index, ADVISER)
+    assert result.state == "supported" and str(result.label) == "有材料"
