@@ -57,6 +57,9 @@ EVIDENCE_STATES: dict[str, Message] = {
     "supported": N_("有材料"), "weak": N_("材料不足"), "missing": N_("材料缺失")}
 
 
+_NONE: frozenset[int] = frozenset()
+
+
 def _variants(unit: str) -> tuple[str, ...]:
     return (unit, *SYNONYMS.get(unit, ()))
 
@@ -97,8 +100,9 @@ class PassageIndex:
             return found
         found = {}
         for variant in _variants(unit):
-            postings = [self.pairs.get(variant[i : i + 2], set()) for i in range(len(variant) - 1)]
-            candidates = min(postings, key=len) if postings else set(range(len(self.texts)))
+            postings = sorted((self.pairs.get(variant[i : i + 2], _NONE) for i in range(len(variant) - 1)), key=len)
+            # Only passages holding every character pair of the variant can hold the variant.
+            candidates = postings[0].intersection(*postings[1:]) if postings else range(len(self.texts))
             for index in candidates:
                 n = self.texts[index].count(variant)
                 if n:
