@@ -66,13 +66,15 @@ def labelled(items: list) -> None:
     rows = [row for r in reports if r.name in CALIBRATION_REPORTS for row in coverages(r, items)]
     missing, weak = choose_thresholds(rows)
     print(f"rule (evaluate.choose_thresholds) on the six: missing {missing:.3f}, weak {weak:.3f}")
-    print("leave one report out: thresholds chosen by the same rule on the other reports")
-    _header(threshold=True)
-    loo = Scores()
-    for name, threshold, scores in leave_one_out(reports, items):
-        loo.add(scores)
-        _row(name, scores, threshold)
-    _row("overall", loo, None)
+    six = [r for r in reports if r.name in CALIBRATION_REPORTS]
+    for title, pool in (("all reports", reports), ("the six", six)):
+        print(f"leave one report out of {title}: thresholds chosen by the same rule on the others")
+        _header(threshold=True)
+        loo = Scores()
+        for name, threshold, scores in leave_one_out(pool, items):
+            loo.add(scores)
+            _row(name, scores, threshold)
+        _row("overall", loo, None)
 
 
 def _header(threshold: bool = False) -> None:

@@ -95,8 +95,8 @@ def choose_thresholds(rows: list[tuple[str, bool, float]]) -> tuple[float, float
 
 
 def leave_one_out(reports: list[LabelledReport], items: list[RubricItem]) -> list[tuple[str, float, Scores]]:
-    """For each report: the missing threshold chosen (``choose_thresholds``) on all the others,
-    and the scores of the held-out report at that threshold."""
+    """For each of ``reports``: the missing threshold chosen (``choose_thresholds``) on all
+    the others, and the scores of the held-out report at that threshold."""
     rows = {r.name: coverages(r, items) for r in reports}
     out = []
     for report in reports:
