@@ -17,7 +17,7 @@ that counts. Unranked towns have no rank or grade, and stay unranked under every
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,11 +52,13 @@ RULE_NAMES = {"mean": N_("平均值"), "median": N_("中位数"), "trimmed_mean"
 
 
 def sensitivity(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = None,
-                raw: MarkTable | None = None, base: Outcome | None = None) -> Sensitivity:
+                raw: MarkTable | None = None, base: Outcome | None = None,
+                names: Mapping[str, str] | None = None) -> Sensitivity:
     """Return how the ranking of ``table``'s marks changes under each variant (see the module).
 
     ``raw`` is the table before resolutions (calibration reads all reviewers' marks; by
-    default ``table``); ``base`` the outcome already computed from ``table``.
+    default ``table``); ``base`` the outcome already computed from ``table``; ``names``
+    the reviewers' names for people (labels only).
     """
     base = base or compute_outcome(rubric, table, towns)
     outcomes: list[tuple[Variant, Outcome]] = []
@@ -69,7 +71,7 @@ def sensitivity(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
     if correction:
         outcomes.append((Variant("normalised", N_("按评分人校准后")), compute_outcome(rubric, table, towns, correction)))
     for reviewer, fewer in _without_each(table):
-        outcomes.append((Variant(f"without:{reviewer}", N_("去掉评分人 %(reviewer)s", reviewer=reviewer)),
+        outcomes.append((Variant(f"without:{reviewer}", N_("去掉评分人 %(reviewer)s", reviewer=(names or {}).get(reviewer, reviewer))),
                          compute_outcome(rubric, fewer, towns)))
     frame = _places(base).rename(columns={"rank_": "rank", "grade_": "grade"})
     depends: dict[str, list[Variant]] = {}

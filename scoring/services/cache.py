@@ -23,11 +23,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from scoring.outcome import Outcome, compute_outcome
+from scoring.resolutions import apply_resolutions
 from scoring.rubric import Rubric
 from scoring.store import queries
 from scoring.store.mark_frames import counting_marks
+from scoring.store.resolutions import resolved_marks
 
-_FORMAT = "outcome-1"  # change when Outcome's shape changes, so old files are never read
+_FORMAT = "outcome-2"  # change when Outcome's shape changes, so old files are never read
 _KEEP = 8  # outcomes kept per worker (a few assessments, the current version of each)
 _FILES_KEPT = 64
 
@@ -88,7 +90,8 @@ def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, Ca
     if found is None:
         marks = counting_marks(session, assessment_id)
         towns = list(queries.assessment_towns(session, assessment_id).values())
-        found = CachedOutcome(compute_outcome(rubric, marks.table, towns), marks.unusable)
+        table = apply_resolutions(marks.table, resolved_marks(session, assessment_id))  # resolved items: one mark
+        found = CachedOutcome(compute_outcome(rubric, table, towns), marks.unusable)
         _write(key, found)
         _remember(key, found)
     return rubric, found
