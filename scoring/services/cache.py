@@ -55,6 +55,7 @@ def clear() -> None:
     """Forget the outcomes held in this process (tests; the folder's files stay valid)."""
     with _lock:
         _memory.clear()
+        _derived.clear()
 
 
 def cached(session: Session, assessment_id: int) -> CachedOutcome | None:
@@ -127,3 +128,22 @@ def _write(key: str, found: CachedOutcome) -> None:
             old.unlink(missing_ok=True)
     except OSError:
         pass  # a cache that cannot be written only costs a recomputation
+
+
+_derived: OrderedDict[str, object] = OrderedDict()
+
+
+def derived(session: Session, assessment_id: int, name: str, compute):
+    """``compute()`` once per data version, in this process: figures read off the outcome
+    that cost several computations (the ranking's sensitivity), not redone on every page."""
+    key = _key(session, assessment_id, queries.data_version(session)) + name
+    with _lock:
+        if key in _derived:
+            _derived.move_to_end(key)
+            return _derived[key]
+    value = compute()
+    with _lock:
+        _derived[key] = value
+        while len(_derived) > _KEEP:
+            _derived.popitem(last=False)
+    return value

@@ -13,6 +13,7 @@ from scoring.outcome import Outcome, compute_outcome
 from scoring.points import format_points
 from scoring.resolutions import apply_resolutions
 from scoring.sensitivity import sensitivity
+from scoring.services import cache
 from scoring.services.outcomes import assessment_outcome
 from scoring.store import queries
 from scoring.store.mark_frames import counting_marks
@@ -100,7 +101,14 @@ def _place(row) -> tuple[str, Message | str, str]:
 
 
 def ranking_sensitivity(session: Session, assessment_id: int) -> dict[str, tuple[Message, ...]]:
-    """Town -> what its rank or grade depends on ("按中位数合并：名次 2 → 1"), for the ranking page."""
+    """Town -> what its rank or grade depends on ("按中位数合并：名次 2 → 1"), for the ranking page.
+
+    Computed once per data version (several outcomes: 2 s at 200 towns × 3 reviewers).
+    """
+    return cache.derived(session, assessment_id, "sensitivity", lambda: _sensitivity(session, assessment_id))
+
+
+def _sensitivity(session: Session, assessment_id: int) -> dict[str, tuple[Message, ...]]:
     rubric, outcome, raw, resolved, towns = _tables(session, assessment_id)
     names = {u.username: u.display_name for u in queries.users(session)}
     result = sensitivity(rubric, resolved, towns, raw=raw, base=outcome, names=names)
