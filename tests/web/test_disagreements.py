@@ -114,3 +114,13 @@ def test_the_scorecard_quotes_the_resolved_mark_only(client, auth, ids, db):
     card = client.get(f"/admin/assessments/{ids['scoring']}/towns/{d.town_id}/scorecard")
     assert card.status_code == 200
     assert item_points(db, ids["scoring"], d.town, d.item_id) == float(d.highest)
+
+
+def test_the_audit_log_says_who_resolved_what_in_words(client, auth, ids, db):
+    d, _ = first_open(db, ids)
+    chosen = next(m for m in d.marks if m.points == d.lowest)
+    operations.resolve_disagreement(db, admin(ids), assessment_id=ids["scoring"], town_id=d.town_id,
+                                    item_id=d.item_id, reason="采用较低评分", reviewer_id=chosen.reviewer_id)
+    auth.login("admin")
+    page = client.get("/admin/audit").get_data(as_text=True)
+    assert f"裁定 {d.town} {d.item_id} 的评分分歧：采用 {chosen.reviewer} 的评分（{d.lowest} 分）" in page
