@@ -102,6 +102,9 @@ def test_resolving_without_a_choice_or_an_item_not_in_disagreement_is_refused(cl
     page = client.post(url, data={"town_id": d.town_id, "item_id": "A1", "choice": "set", "reason": "x"},
                        follow_redirects=True).get_data(as_text=True)
     assert "该项目没有待裁定的评分分歧" in page
+    for bad in ({"choice": f"reviewer:{2**64}"}, {"town_id": str(2**64)}, {"choice": "reviewer:１"}):
+        response = client.post(url, data={"town_id": d.town_id, "item_id": d.item_id, "reason": "x", **bad})
+        assert response.status_code == 302  # refused with a message, never a 500
     assert first_open(db, ids)[1] == n
 
 

@@ -59,8 +59,7 @@ def resolve_disagreement(assessment_id: int):
     target = url_for("admin.disagreements", assessment_id=assessment_id)
     choice, town_id, item_id = form.get("choice", ""), form.get("town_id", ""), form.get("item_id", "")
     reviewer = choice.removeprefix("reviewer:")
-    if not (town_id.isascii() and town_id.isdigit()) or not item_id or \
-            not (choice == "set" or (choice.startswith("reviewer:") and reviewer.isascii() and reviewer.isdigit())):
+    if not _id(town_id) or not item_id or not (choice == "set" or (choice.startswith("reviewer:") and _id(reviewer))):
         flash(_("未保存：%(reason)s", reason=_("请选择采用一位评分人的评分，或填写裁定的评分")), "error")
         return redirect(target)
     try:
@@ -81,3 +80,8 @@ def calibration(assessment_id: int):
     session = get_session()
     return render_template("admin/calibration.html", assessment=queries.assessment(session, assessment_id),
                            page=calibration_page(session, assessment_id))
+
+
+def _id(value: str) -> bool:
+    """ASCII digits that fit a database id (a longer number would overflow PostgreSQL's bigint)."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
