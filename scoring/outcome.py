@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -47,9 +47,14 @@ class Outcome:
         return self.ranking[self.ranking["status"] == RANKED]
 
 
-def compute_outcome(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = None) -> Outcome:
-    """Return item scores, results and ranking of every town in ``table`` and ``towns``."""
-    scores = item_scores(rubric, table, towns)
+def compute_outcome(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = None,
+                    offsets: Mapping[str, float] | None = None) -> Outcome:
+    """Return item scores, results and ranking of every town in ``table`` and ``towns``.
+
+    ``offsets`` gives the normalised outcome (see ``results.item_scores``); without them,
+    the outcome that counts.
+    """
+    scores = item_scores(rubric, table, towns, offsets)
     results = town_results(rubric, scores, table)
     ranking, places = rank_towns(rubric, results)
     return Outcome(scores, results, ranking, places, bonus_matters(rubric, table))

@@ -10,7 +10,8 @@ only so that "no score yet" can be NaN. The steps, each a pure function:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,8 @@ from scoring.points import div_round_half_up, to_cents
 from scoring.rubric import Rubric
 
 
-def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = None) -> pd.DataFrame:
+def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = None,
+                offsets: Mapping[str, float] | None = None) -> pd.DataFrame:
     """Return one row per town × item: reviewers' points combined by the rubric's rule.
 
     Combination (rounded half up to the hundredth, once): ``mean`` of all marks;
@@ -32,9 +34,14 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
     when every mark says so; under ``full_marks`` it then earns its maximum. Items with no
     mark are ``missing`` (points NaN), never zero. ``towns`` lists towns with no marks yet.
     Rows come town by town (towns sorted by name), items in rubric order.
+    ``offsets`` (reviewer -> share of an item's maximum, from ``calibration.offsets``)
+    corrects each of that reviewer's marks by that share before combining: the
+    normalised figures shown beside the raw ones, never instead of them.
     """
     tables = ItemTables(rubric)
     computed = compute_mark_points(tables, table)
+    if offsets:
+        computed = _corrected(tables, table, computed, offsets)
     mark_towns, town_names = town_codes(table, towns)
     n_items, cells = len(tables.ids), len(town_names) * len(tables.ids)
     is_item = computed.item >= 0
@@ -98,6 +105,14 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
         "missing": np.isnan(points) & ~rescaled,
         "disagreement": has & (high - low > threshold),
     })
+
+
+def _corrected(tables: ItemTables, table: MarkTable, computed, offsets: Mapping[str, float]):
+    """Each mark's points less its reviewer's offset × the item's maximum, rounded, kept in [0, max]."""
+    share = table.marks["reviewer"].astype(str).map(offsets).fillna(0.0).to_numpy(dtype=float)
+    maximum = tables.max[computed.item.clip(0)].astype(float)
+    points = np.clip(np.floor(computed.points - share * maximum + 0.5), 0, maximum)  # half up, as everywhere
+    return replace(computed, points=np.where(np.isnan(computed.points), np.nan, points))
 
 
 def _group_median(key: np.ndarray, values: np.ndarray, n: np.ndarray) -> np.ndarray:

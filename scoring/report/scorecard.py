@@ -16,7 +16,7 @@ from scoring.marks import Mark
 from scoring.methods import method_of
 from scoring.outcome import Outcome
 from scoring.points import div_round_half_up, format_points, to_cents
-from scoring.ranking import RANKED
+from scoring.ranking import NOT_RANKABLE, RANKED
 from scoring.rubric import Rubric
 
 
@@ -56,7 +56,7 @@ class CategoryLine:
     points: str
     max_points: str
     share: float  # points / max, 0..1
-    district_average: str  # "—" when no town is ranked
+    district_average: str  # over towns whose category is fully scored; "—" when there is none
     district_average_share: float | None
     district_best: str
 
@@ -133,11 +133,12 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
     ranked = outcome.ranked
     is_ranked = row["status"] == RANKED
     unscored = set(mine.loc[mine["missing"].to_numpy(dtype=bool), "category"].astype(str))
+    done = _scored_categories(outcome)
     categories = []
     for category in rubric.categories:
         column = f"cat:{category.id}"
-        values = ranked[column].to_numpy(dtype=np.int64)
-        # Over the ranked towns only; with none ranked there is no district figure ("—").
+        values = done[column].dropna().to_numpy(dtype=np.int64)
+        # Over the towns whose category is fully scored (a partial sum is no score); "—" with none.
         average = int(div_round_half_up(values.sum(), len(values))) if len(values) else None
         max_cents = to_cents(category.points)
         shown = None if category.id in unscored else int(row[column])  # a partial sum is no score
@@ -183,6 +184,26 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
         categories=tuple(categories), items=tuple(items), bonus=format_points(row["bonus"]), bonus_findings=bonus,
         veto_findings=vetoes, appeals=appeals)
     return _with_verification(card)
+
+
+def _scored_categories(outcome: Outcome):
+    """Each town's category points where every item of the category is scored (else NaN).
+
+    Towns that are not rankable (nothing applies) are left out: their points were earned
+    on nothing. So a district figure is available as soon as one town's category is done.
+    """
+    scores = outcome.item_scores
+    missing = scores.groupby(["town", "category"], observed=True)["missing"].any().unstack()
+    results = outcome.ranking.set_index("town")
+    results = results[results["status"] != NOT_RANKABLE]
+    columns = [c for c in results.columns if str(c).startswith("cat:")]
+    figures = results[columns].astype(float)
+    for column in columns:
+        category = column.split(":", 1)[1]
+        if category in missing.columns:
+            gaps = missing[category].reindex(figures.index).fillna(True).to_numpy(dtype=bool)
+            figures.loc[gaps, column] = np.nan
+    return figures
 
 
 def _findings(rubric: Rubric, item_id: str, mark: Mark, context: MarkContext) -> list[Finding]:

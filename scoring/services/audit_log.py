@@ -99,6 +99,15 @@ class _Describer:
             adjusted = (e.after or {}).get("status") == "adjusted"
             return N_("%(actor)s 处理 %(town)s %(item)s 的申诉：%(result)s", actor=actor, town=town, item=e.item_id,
                       result=N_("调整评分") if adjusted else N_("维持原评分"))
+        if e.action == "disagreement.resolve":
+            after = e.after or {}
+            points = self.points(e, {"complete": True, "inputs": after.get("inputs") or {}})
+            chosen = self.users.get(after.get("chosen_reviewer_id") or -1)
+            if chosen is not None:
+                return N_("%(actor)s 裁定 %(town)s %(item)s 的评分分歧：采用 %(reviewer)s 的评分（%(points)s）",
+                          actor=actor, town=town, item=e.item_id, reviewer=chosen.display_name, points=points)
+            return N_("%(actor)s 裁定 %(town)s %(item)s 的评分分歧：评分定为 %(points)s", actor=actor, town=town,
+                      item=e.item_id, points=points)
         if e.action == "evidence.add":
             return N_("%(actor)s 为 %(town)s 上传佐证材料“%(name)s”", actor=actor, town=town,
                       name=(e.after or {}).get("name", ""))

@@ -23,11 +23,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from scoring.outcome import Outcome, compute_outcome
+from scoring.resolutions import apply_resolutions
 from scoring.rubric import Rubric
 from scoring.store import queries
 from scoring.store.mark_frames import counting_marks
+from scoring.store.resolutions import resolved_marks
 
-_FORMAT = "outcome-1"  # change when Outcome's shape changes, so old files are never read
+_FORMAT = "outcome-2"  # change when Outcome's shape changes, so old files are never read
 _KEEP = 8  # outcomes kept per worker (a few assessments, the current version of each)
 _FILES_KEPT = 64
 
@@ -53,6 +55,7 @@ def clear() -> None:
     """Forget the outcomes held in this process (tests; the folder's files stay valid)."""
     with _lock:
         _memory.clear()
+        _derived.clear()
 
 
 def cached(session: Session, assessment_id: int) -> CachedOutcome | None:
@@ -88,7 +91,8 @@ def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, Ca
     if found is None:
         marks = counting_marks(session, assessment_id)
         towns = list(queries.assessment_towns(session, assessment_id).values())
-        found = CachedOutcome(compute_outcome(rubric, marks.table, towns), marks.unusable)
+        table = apply_resolutions(marks.table, resolved_marks(session, assessment_id))  # resolved items: one mark
+        found = CachedOutcome(compute_outcome(rubric, table, towns), marks.unusable)
         _write(key, found)
         _remember(key, found)
     return rubric, found
@@ -124,3 +128,22 @@ def _write(key: str, found: CachedOutcome) -> None:
             old.unlink(missing_ok=True)
     except OSError:
         pass  # a cache that cannot be written only costs a recomputation
+
+
+_derived: OrderedDict[str, object] = OrderedDict()
+
+
+def derived(session: Session, assessment_id: int, name: str, compute):
+    """``compute()`` once per data version, in this process: figures read off the outcome
+    that cost several computations (the ranking's sensitivity), not redone on every page."""
+    key = _key(session, assessment_id, queries.data_version(session)) + name
+    with _lock:
+        if key in _derived:
+            _derived.move_to_end(key)
+            return _derived[key]
+    value = compute()
+    with _lock:
+        _derived[key] = value
+        while len(_derived) > _KEEP:
+            _derived.popitem(last=False)
+    return value

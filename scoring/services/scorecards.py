@@ -18,9 +18,11 @@ from scoring.report.scorecard import (
     build_ranking,
     build_scorecard,
 )
+from scoring.resolutions import resolve_marks
 from scoring.services.appeals import appeal_lines
 from scoring.services.outcomes import assessment_outcome
 from scoring.store import queries
+from scoring.store.resolutions import resolved_marks
 
 
 def assessment_documents(session: Session, assessment_id: int, town_ids: list[int] | None = None, *,
@@ -50,12 +52,17 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
 
 
 def _reasons(session: Session, assessment_id: int, town_ids: list[int]) -> list:
-    """The counting marks the cards quote (comments, deductions, citations): of these towns only."""
+    """The counting marks the cards quote (comments, deductions, citations): of these towns only.
+
+    A resolved item's reasons are the resolution's mark's, as its points are.
+    """
     if not town_ids:
         return []
     if len(town_ids) > 3:
-        return queries.complete_marks(session, assessment_id)
-    return [m for t in town_ids for m in queries.complete_marks(session, assessment_id, t)]
+        marks = queries.complete_marks(session, assessment_id)
+    else:
+        marks = [m for t in town_ids for m in queries.complete_marks(session, assessment_id, t)]
+    return resolve_marks(marks, resolved_marks(session, assessment_id))
 
 
 def town_scorecard(session: Session, assessment_id: int, town_id: int) -> Scorecard:

@@ -250,3 +250,24 @@ class SnapshotRow(Base):
     rank: Mapped[int | None] = mapped_column(Integer)
     total: Mapped[str] = mapped_column(String(40))
     grade: Mapped[str] = mapped_column(String(40))
+
+
+class Resolution(Base):
+    """An administrator's resolution (裁定) of a disagreement on one town's item.
+
+    Its inputs (one reviewer's mark, chosen, or a mark set by the administrator) are the
+    one mark that counts for that town × item from then on (``scoring.resolutions``).
+    """
+
+    __tablename__ = "resolutions"
+    __table_args__ = (UniqueConstraint("assessment_id", "town_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    item_id: Mapped[str] = mapped_column(String(40))
+    rubric_version_id: Mapped[int] = mapped_column(ForeignKey("rubric_versions.id"))
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    chosen_reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: set by hand
+    reason: Mapped[str] = mapped_column(Text)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -201,3 +201,17 @@ class SnapshotRowView:
     rank: int | None
     total: str
     grade: str
+
+
+@dataclass(frozen=True)
+class ResolutionView:
+    id: int
+    assessment_id: int
+    town_id: int
+    item_id: str
+    rubric_version_id: int
+    inputs: dict[str, Any]
+    chosen_reviewer_id: int | None  # None: the mark was set by the administrator
+    reason: str
+    resolved_by: int | None
+    resolved_at: datetime

@@ -61,10 +61,19 @@ def test_the_ranking_document_and_scorecard_show_the_note(minimal_rubric):
     assert [c.points for c in yi.categories] == ["—", "4"]  # category A has the unscored item
 
 
-def test_with_no_ranked_town_the_district_figures_are_not_available_not_zero(minimal_rubric):
+def test_with_no_town_complete_the_district_figures_are_those_of_fully_scored_categories_never_zero(minimal_rubric):
     outcome = outcome_of(minimal_rubric, [m for m in town_marks("乙镇") if m.item != "A2"])
-    categories = card(minimal_rubric, outcome, "乙镇").categories
-    assert {(c.district_average, c.district_best, c.district_average_share) for c in categories} == {("—", "—", None)}
+    a, b = card(minimal_rubric, outcome, "乙镇").categories
+    assert (a.district_average, a.district_best, a.district_average_share) == ("—", "—", None)  # A2 unscored
+    assert (b.district_average, b.district_best, b.district_average_share) == ("4", "4", 1.0)  # B is all scored
+
+
+def test_an_incomplete_towns_card_shows_the_district_figures_of_the_towns_done(minimal_rubric):
+    # 甲 complete (A 6, B 3.5); 乙 lacks A2: A over 甲 only, B over both (3.5 and 4).
+    marks = town_marks("甲镇", B3={"points": "0.5", "comment": "x"}) + [m for m in town_marks("乙镇") if m.item != "A2"]
+    a, b = card(minimal_rubric, outcome_of(minimal_rubric, marks), "乙镇").categories
+    assert (a.points, a.district_average, a.district_best) == ("—", "6", "6")
+    assert (b.points, b.district_average, b.district_best) == ("4", "3.75", "4")
 
 
 def test_the_district_average_rounds_half_up(minimal_rubric):

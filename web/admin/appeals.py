@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from scoring import phases, services
+from scoring import phases
 from scoring.errors import InvalidInput, InvalidMark
 from scoring.services import appeals as appeal_service
+from scoring.services.readiness import release_blockers
 from scoring.store import queries
 from web.admin.views import bp
 from web.db import get_session
@@ -110,7 +111,6 @@ def confirm_phase(assessment_id: int):
     target = request.args.get("phase", "")
     if not phases.can_move(assessment.phase, target):
         abort(409)
-    ranking = services.district_ranking(session, assessment_id)
     return render_template("admin/confirm_phase.html", assessment=assessment, target=target,
-                           incomplete=ranking.incomplete, withdraws=phases.withdraws_results(assessment.phase, target),
-                           pending=sum(a.status == "pending" for a in queries.appeals(session, assessment_id)))
+                           blockers=release_blockers(session, assessment_id),
+                           withdraws=phases.withdraws_results(assessment.phase, target))

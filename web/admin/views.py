@@ -69,23 +69,6 @@ def create_assessment():
     return redirect(url_for("admin.assessment", assessment_id=row.id))
 
 
-@bp.get("/assessments/<int:assessment_id>")
-@role_required("admin")
-def assessment(assessment_id: int):
-    """One assessment: phase controls, ranking so far, assignments."""
-    session = get_session()
-    row = queries.assessment(session, assessment_id)
-    ranking = services.district_ranking(session, assessment_id)
-    rubric = queries.assessment_rubric(session, assessment_id)
-    reviewers = [u for u in queries.users(session) if u.role == "reviewer"]
-    towns = queries.assessment_towns(session, assessment_id)
-    return render_template("admin/assessment.html", assessment=row, ranking=ranking, rubric=rubric,
-                           towns=towns, town_ids={name: tid for tid, name in towns.items()},
-                           assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
-                           users={u.id: u for u in queries.users(session)},
-                           unusable=services.unusable_marks(session, assessment_id))
-
-
 @bp.get("/assessments/<int:assessment_id>/coverage")
 @role_required("admin")
 def coverage(assessment_id: int):
@@ -303,4 +286,5 @@ def _pdf(data: bytes, name: str):
 
 from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``
 from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
+from web.admin import panel as _panel  # noqa: E402,F401 - the assessment page, disagreements, calibration
 from web.admin import people_forms as _people_forms  # noqa: E402,F401 - registers the edit forms on ``bp``

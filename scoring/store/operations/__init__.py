@@ -21,6 +21,7 @@ from scoring.store.operations.evidence import add_evidence
 from scoring.store.operations.marks import MAX_INPUTS_BYTES, SavedMarkRow, save_mark
 from scoring.store.operations.people import edit_user, rename_town
 from scoring.store.operations.publication import Placing, snapshot_ranking
+from scoring.store.operations.resolutions import resolve_disagreement
 from scoring.store.operations.users import (
     authenticate,
     change_password,
@@ -34,5 +35,5 @@ from scoring.store.operations.users import (
 
 __all__ = ["MAX_INPUTS_BYTES", "Attachment", "Placing", "SavedMarkRow", "add_evidence", "assign", "authenticate",
            "change_password", "create_assessment", "create_district", "create_town", "create_user", "decide_appeal",
-           "edit_user", "end_sessions", "file_appeal", "operation", "rename_town", "reset_password", "save_mark",
+           "edit_user", "end_sessions", "file_appeal", "operation", "rename_town", "reset_password", "resolve_disagreement", "save_mark",
            "save_rubric_version", "set_deadlines", "set_phase", "snapshot_ranking", "unassign", "update_user"]

@@ -1,0 +1,87 @@
+"""Administrators: the assessment page (with what stands in the way of release), the
+disagreement queue and its resolutions, and the reviewers' calibration."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from scoring import phases, services
+from scoring.errors import InvalidInput, InvalidMark
+from scoring.services.calibration import calibration_page, ranking_sensitivity
+from scoring.services.disagreements import disagreement_queue, resolve, resolved_lines
+from scoring.services.readiness import release_blockers
+from scoring.store import queries
+from web.admin.views import bp
+from web.db import get_session
+from web.i18n import translate
+from web.permissions import actor, role_required
+from web.review.forms import inputs_from_fields
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@role_required("admin")
+def assessment(assessment_id: int):
+    """One assessment: phase controls, what stands in the way of release, the ranking so far, assignments."""
+    session = get_session()
+    row = queries.assessment(session, assessment_id)
+    ranking = services.district_ranking(session, assessment_id)
+    rubric = queries.assessment_rubric(session, assessment_id)
+    reviewers = [u for u in queries.users(session) if u.role == "reviewer"]
+    towns = queries.assessment_towns(session, assessment_id)
+    return render_template("admin/assessment.html", assessment=row, ranking=ranking, rubric=rubric,
+                           towns=towns, town_ids={name: tid for tid, name in towns.items()},
+                           assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
+                           users={u.id: u for u in queries.users(session)},
+                           unusable=services.unusable_marks(session, assessment_id),
+                           blockers=release_blockers(session, assessment_id),
+                           sensitive=ranking_sensitivity(session, assessment_id))
+
+
+@bp.get("/assessments/<int:assessment_id>/disagreements")
+@role_required("admin")
+def disagreements(assessment_id: int):
+    """Items whose reviewers' marks differ beyond the rubric's threshold, each with a resolution form."""
+    session = get_session()
+    assessment = queries.assessment(session, assessment_id)
+    return render_template("admin/disagreements.html", assessment=assessment,
+                           rubric=queries.assessment_rubric(session, assessment_id),
+                           queue=disagreement_queue(session, assessment_id),
+                           resolved=resolved_lines(session, assessment_id),
+                           can_resolve=phases.allowed(assessment.phase, "resolve"))
+
+
+@bp.post("/assessments/<int:assessment_id>/disagreements/resolve")
+@role_required("admin")
+def resolve_disagreement(assessment_id: int):
+    """Resolve one: ``choice`` is ``reviewer:<id>`` (that mark) or ``set`` (the mark from the fields)."""
+    form = request.form
+    target = url_for("admin.disagreements", assessment_id=assessment_id)
+    choice, town_id, item_id = form.get("choice", ""), form.get("town_id", ""), form.get("item_id", "")
+    reviewer = choice.removeprefix("reviewer:")
+    if not _id(town_id) or not item_id or not (choice == "set" or (choice.startswith("reviewer:") and _id(reviewer))):
+        flash(_("未保存：%(reason)s", reason=_("请选择采用一位评分人的评分，或填写裁定的评分")), "error")
+        return redirect(target)
+    try:
+        resolve(get_session(), actor(), assessment_id=assessment_id, town_id=int(town_id), item_id=item_id,
+                reason=form.get("reason", ""), reviewer_id=None if choice == "set" else int(reviewer),
+                inputs=inputs_from_fields(form.to_dict()) if choice == "set" else None)
+    except (InvalidMark, InvalidInput) as exc:
+        flash(_("未保存：%(reason)s", reason=translate(exc.message)), "error")
+        return redirect(target)
+    flash(_("分歧已裁定"), "ok")
+    return redirect(target)
+
+
+@bp.get("/assessments/<int:assessment_id>/calibration")
+@role_required("admin")
+def calibration(assessment_id: int):
+    """How far each reviewer's marks sit from the others'; the normalised ranking beside the raw one."""
+    session = get_session()
+    return render_template("admin/calibration.html", assessment=queries.assessment(session, assessment_id),
+                           page=calibration_page(session, assessment_id))
+
+
+def _id(value: str) -> bool:
+    """ASCII digits that fit a database id (a longer number would overflow PostgreSQL's bigint)."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
