@@ -13,6 +13,7 @@ from scoring.lookalike import duplicates
 from scoring.messages import N_
 from scoring.methods.base import (
     Batch,
+    CellRule,
     Column,
     Computed,
     Explanation,
@@ -99,3 +100,8 @@ def demo_inputs(item: Item, good: bool, quality: float, rng: random.Random) -> d
     ordered = sorted(item.method.levels, key=lambda level: level.points, reverse=True)  # type: ignore[union-attr]
     step = 0 if good else min(len(ordered) - 1, 1 + int(rng.random() * 2))
     return {"level": ordered[step].name}
+
+
+def cell_rule(item: Item) -> CellRule:
+    names = tuple(level.name for level in item.method.levels)  # type: ignore[union-attr]
+    return CellRule("level", N_("选择档次：%(choices)s", choices="、".join(names)), choices=names)
