@@ -26,14 +26,15 @@ Action = Literal[
     "decide_appeal",    # administrators (or the reviewer they route it to): uphold or adjust
     "publish",          # administrators: freeze a ranking snapshot (公示)
     "set_deadlines",    # administrators
+    "set_document",     # administrators: issuer (落款) and number (文号) of the scorecards, fixed once released
 ]
 
 # What each phase allows. Administrators move phases; everything else is listed here.
 ALLOWED: dict[Phase, frozenset[Action]] = {
-    "prepare": frozenset({"edit_setup", "set_deadlines"}),
-    "submission": frozenset({"edit_setup", "upload_evidence", "set_deadlines"}),
-    "scoring": frozenset({"edit_setup", "score", "set_deadlines"}),
-    "review": frozenset({"set_deadlines"}),
+    "prepare": frozenset({"edit_setup", "set_deadlines", "set_document"}),
+    "submission": frozenset({"edit_setup", "upload_evidence", "set_deadlines", "set_document"}),
+    "scoring": frozenset({"edit_setup", "score", "set_deadlines", "set_document"}),
+    "review": frozenset({"set_deadlines", "set_document"}),
     "released": frozenset({"see_results", "appeal", "decide_appeal", "publish", "set_deadlines"}),
     "archived": frozenset({"see_results"}),
 }
@@ -60,6 +61,7 @@ REFUSALS: dict[Action, Message] = {
     "decide_appeal": N_("只有在结果发布阶段才能处理申诉"),
     "publish": N_("只有在结果发布阶段才能确认公示"),
     "set_deadlines": N_("已归档的考核不能再修改"),
+    "set_document": N_("结果发布后不能再修改落款和文号"),
 }
 DEADLINE_PASSED: dict[str, Message] = {  # filled with the date
     "upload_evidence": N_("材料报送已于 %(date)s 截止"),
@@ -159,6 +161,7 @@ class PhaseView:
     marks_editable: bool
     appeals_open: bool
     setup_editable: bool  # towns' assignments and the setup may still change
+    document_editable: bool = False  # the scorecards' issuer and document number may still change
     deadline_phases: tuple[str, ...] = DEADLINE_PHASES
 
 
@@ -170,4 +173,5 @@ def phase_view(phase: str) -> PhaseView:
                      evidence_open=allowed(phase, "upload_evidence"),
                      marks_editable=allowed(phase, "score"),
                      appeals_open=allowed(phase, "appeal"),
-                     setup_editable=allowed(phase, "edit_setup"))
+                     setup_editable=allowed(phase, "edit_setup"),
+                     document_editable=allowed(phase, "set_document"))

@@ -85,7 +85,11 @@ def points(items: Sequence[Item], batch: Batch) -> Computed:
 
 
 def explain(item: Item, mark: Mark) -> list[Explanation]:
-    return [Explanation(with_comment(f"评定档次：{mark.level}", mark.comment), citation=first_citation(mark))]
+    # Without a comment the level's own description says why it is not full marks.
+    level = next((lv for lv in item.method.levels if lv.name == mark.level), None)  # type: ignore[union-attr]
+    described = f"（{level.description}）" if level is not None and level.description and not mark.comment else ""
+    return [Explanation(with_comment(f"评定档次：{mark.level}{described}", mark.comment),
+                        citation=first_citation(mark))]
 
 
 def parse_fields(fields: dict[str, str]) -> dict:

@@ -39,7 +39,7 @@ RULES = {
         "rubrics.index", "rubrics.version", "rubrics.download", "rubrics.edit",
         "rubrics.edit_yaml", "rubrics.upload", "admin.appeals", "admin.decide_appeal", "admin.publish",
         "admin.appeal_attachment", "admin.confirm_phase", "admin.audit_xlsx", "admin.edit_user", "admin.save_user",
-        "admin.reset_password", "admin.confirm_disable", "admin.rename_town", "admin.results_xlsx")},
+        "admin.reset_password", "admin.confirm_disable", "admin.rename_town", "admin.results_xlsx", "admin.set_document")},
 }
 # Endpoints shown for the released assessment (the scoring one has no results to show).
 RELEASED = {"town.scorecard", "town.scorecard_pdf", "town.appeals", "town.file_appeal", "admin.appeals", "admin.publish", "admin.scorecard", "admin.scorecard_pdf", "admin.ranking_pdf"}
