@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError, create_model
 
 from scoring.errors import InvalidMark
 from scoring.messages import N_
-from scoring.methods import frame_columns, input_owner, mark_inputs, method_of
+from scoring.methods import METHODS, frame_columns, input_owner, mark_inputs, method_of
 from scoring.methods.deduct import Deduction
 from scoring.rubric import Rubric
 from scoring.validation_messages import pydantic_message
@@ -174,3 +174,23 @@ def read_mark(rubric: Rubric, *, town: str, item: str, reviewer: str, inputs: di
         raise problem from None
     validate_mark(rubric, mark)
     return mark
+
+
+# Why a valid mark that gives full marks (or no bonus) is kept as a draft until confirmed.
+UNCONFIRMED = {"item": N_("尚未计分：没有扣分时，请选择“无扣分（满分）”或点“保存”确认"),
+               "bonus": N_("尚未计分：没有加分事项时，请选择“无加分事项”或点“保存”确认")}
+
+
+def needs_confirmation(kind: str, method_kind: str | None, inputs: dict) -> bool:
+    """Whether these inputs would give full marks (or no bonus) without the reviewer saying so.
+
+    A deduct item with no deduction, or a bonus item with no claim, is a valid mark; typed
+    into by accident it would count. Such a mark counts only when confirmed (the 无扣分
+    choice or the save button); until then it is a draft.
+    """
+    if inputs.get("not_applicable"):
+        return False
+    if kind == "item":
+        method = METHODS.get(method_kind or "")
+        return bool(method and method.EMPTY_IS_FULL) and not any(inputs.get(f) for f in method.FIELDS)
+    return kind == "bonus" and not inputs.get("claims")

@@ -78,7 +78,7 @@ def read_marks(path: str | Path, rubric: Rubric) -> MarkTable:
                     sheet=other_sheet, row=other_row)))
                 continue
             first_row.setdefault(key, (sheet.name, number))
-            mark, row_problems = _parse_row(rubric, sheet.name, number, row)
+            mark, row_problems = parse_row(rubric, sheet.name, number, row)
             problems += row_problems
             if mark is not None:
                 marks.append(mark)
@@ -101,7 +101,7 @@ def _header_problems(sheet: Sheet) -> list[CellProblem]:
     return problems
 
 
-def _parse_row(rubric: Rubric, sheet: str, row_number: int, row: dict) -> tuple[Mark | None, list[CellProblem]]:
+def parse_row(rubric: Rubric, sheet: str, row_number: int, row: dict) -> tuple[Mark | None, list[CellProblem]]:
     """One row -> a validated Mark, or the row's problems (each method reads its own columns)."""
     problems: list[CellProblem] = []
 
@@ -162,19 +162,21 @@ def _pairs(text: str, column: str, bad, build) -> list:
     return out
 
 
+def mark_cells(mark: Mark) -> dict[str, str]:
+    """A mark as the cells of its row (every column but town, item and reviewer), as people read them."""
+    return {
+        **{column.name: column.write(getattr(mark, column.name)) for column in METHOD_COLUMNS},
+        "triggered": "" if mark.triggered is None else ("是" if mark.triggered else "否"),
+        "claims": "; ".join(f"{c.matter}:{c.level}" for c in mark.claims),
+        "not_applicable": "是" if mark.not_applicable else "",
+        "comment": mark.comment,
+    }
+
+
 def write_marks(marks: list[Mark], path: str | Path) -> Path:
     """Write marks to .csv or .xlsx in the layout ``read_marks`` reads back (formulas neutralised)."""
     path = Path(path)
-    rows = []
-    for mark in marks:
-        rows.append({
-            "town": mark.town, "item": mark.item, "reviewer": mark.reviewer,
-            **{column.name: column.write(getattr(mark, column.name)) for column in METHOD_COLUMNS},
-            "triggered": "" if mark.triggered is None else ("是" if mark.triggered else "否"),
-            "claims": "; ".join(f"{c.matter}:{c.level}" for c in mark.claims),
-            "not_applicable": "是" if mark.not_applicable else "",
-            "comment": mark.comment,
-        })
+    rows = [{"town": mark.town, "item": mark.item, "reviewer": mark.reviewer, **mark_cells(mark)} for mark in marks]
     frame = pd.DataFrame(rows, columns=list(COLUMNS)).map(spreadsheet_safe)
     if path.suffix.lower() == ".csv":
         frame.to_csv(path, index=False, encoding="utf-8-sig")

@@ -27,14 +27,15 @@ Action = Literal[
     "publish",          # administrators: freeze a ranking snapshot (公示)
     "set_deadlines",    # administrators
     "resolve",          # administrators: settle a disagreement between reviewers' marks
+    "set_document",     # administrators: issuer (落款) and number (文号) of the scorecards, fixed once released
 ]
 
 # What each phase allows. Administrators move phases; everything else is listed here.
 ALLOWED: dict[Phase, frozenset[Action]] = {
-    "prepare": frozenset({"edit_setup", "set_deadlines"}),
-    "submission": frozenset({"edit_setup", "upload_evidence", "set_deadlines"}),
-    "scoring": frozenset({"edit_setup", "score", "set_deadlines", "resolve"}),
-    "review": frozenset({"set_deadlines", "resolve"}),
+    "prepare": frozenset({"edit_setup", "set_deadlines", "set_document"}),
+    "submission": frozenset({"edit_setup", "upload_evidence", "set_deadlines", "set_document"}),
+    "scoring": frozenset({"edit_setup", "score", "set_deadlines", "resolve", "set_document"}),
+    "review": frozenset({"set_deadlines", "resolve", "set_document"}),
     "released": frozenset({"see_results", "appeal", "decide_appeal", "publish", "set_deadlines"}),
     "archived": frozenset({"see_results"}),
 }
@@ -62,6 +63,7 @@ REFUSALS: dict[Action, Message] = {
     "publish": N_("只有在结果发布阶段才能确认公示"),
     "set_deadlines": N_("已归档的考核不能再修改"),
     "resolve": N_("只有在评分和审核阶段才能裁定评分分歧"),
+    "set_document": N_("结果发布后不能再修改落款和文号"),
 }
 DEADLINE_PASSED: dict[str, Message] = {  # filled with the date
     "upload_evidence": N_("材料报送已于 %(date)s 截止"),
@@ -162,6 +164,7 @@ class PhaseView:
     appeals_open: bool
     setup_editable: bool  # towns' assignments and the setup may still change
     resolvable: bool = False  # disagreements between reviewers may be resolved
+    document_editable: bool = False  # the scorecards' issuer and document number may still change
     deadline_phases: tuple[str, ...] = DEADLINE_PHASES
 
 
@@ -174,4 +177,5 @@ def phase_view(phase: str) -> PhaseView:
                      marks_editable=allowed(phase, "score"),
                      appeals_open=allowed(phase, "appeal"),
                      setup_editable=allowed(phase, "edit_setup"),
-                     resolvable=allowed(phase, "resolve"))
+                     resolvable=allowed(phase, "resolve"),
+                     document_editable=allowed(phase, "set_document"))

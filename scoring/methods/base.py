@@ -13,6 +13,7 @@ A scoring method is a module of ``scoring.methods`` (``deduct``, ``levels`` ...)
 ``explain``       what the scorecard says of a mark that lost points
 ``parse_fields``  the scoring form's fields -> mark inputs
 ``columns``       its columns in a marks table file (CSV/XLSX): read and written
+``cell_rule``     what an offline score sheet's cell of an item accepts (choices or a range)
 ``demo_inputs``   plausible inputs for the demo district
 
 and a template partial ``web/templates/review/methods/<kind>.html`` (its form inputs) and
@@ -81,6 +82,16 @@ class Column(NamedTuple):
     write: Callable[[Any], str]
 
 
+class CellRule(NamedTuple):
+    """What a score sheet's input cell of one item accepts: a list of choices or a number range."""
+
+    column: str  # the marks-file column (``Column.name``) the item is scored in
+    hint: Message  # what to type, shown as the cell's input message
+    choices: tuple[str, ...] = ()
+    low: str | None = None  # decimal bounds, as text (openpyxl writes them into the rule)
+    high: str | None = None
+
+
 class ScoringMethod(Protocol):
     KIND: str
     Method: type
@@ -96,6 +107,7 @@ class ScoringMethod(Protocol):
     def explain(self, item: Item, mark: Mark) -> list[Explanation]: ...
     def parse_fields(self, fields: dict[str, str]) -> dict: ...
     def demo_inputs(self, item: Item, good: bool, quality: float, rng: random.Random) -> dict: ...
+    def cell_rule(self, item: Item) -> CellRule: ...
 
 
 def require(item_id: str, condition: bool, field: str, message: Message) -> None:

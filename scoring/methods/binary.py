@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from scoring.messages import N_
 from scoring.methods.base import (
     Batch,
+    CellRule,
     Column,
     Computed,
     Explanation,
@@ -81,3 +82,7 @@ COLUMNS = (Column("met", "达标", _read, lambda value: "" if value is None else
 
 def demo_inputs(item: Item, good: bool, quality: float, rng: random.Random) -> dict:
     return {"met": good} | ({} if good else {"comment": "演示：未按要求完成"})
+
+
+def cell_rule(item: Item) -> CellRule:
+    return CellRule("met", N_("填“是”或“否”"), choices=("是", "否"))

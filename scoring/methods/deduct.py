@@ -19,7 +19,7 @@ from pydantic import Field
 from scoring.frames import codes_of, rows_of
 from scoring.lookalike import duplicates
 from scoring.messages import N_
-from scoring.methods.base import Batch, Column, Computed, Explanation, Found, require
+from scoring.methods.base import Batch, CellRule, Column, Computed, Explanation, Found, require
 from scoring.points import format_points, to_cents
 from scoring.values import (
     MAX_REASON_CHARS,
@@ -236,3 +236,8 @@ def demo_inputs(item: Item, good: bool, quality: float, rng: random.Random) -> d
 
 def _fmt(value) -> str:
     return format_points(to_cents(value))
+
+
+def cell_rule(item: Item) -> CellRule:
+    rules = "、".join(rule.id for rule in item.method.rules)  # type: ignore[union-attr]
+    return CellRule("deductions", N_("填“规则:次数”，多条用分号隔开（规则：%(rules)s）；没有扣分填“无”", rules=rules))

@@ -11,6 +11,7 @@ import numpy as np
 from scoring.messages import N_
 from scoring.methods.base import (
     Batch,
+    CellRule,
     Column,
     Computed,
     Explanation,
@@ -75,3 +76,8 @@ def demo_inputs(item: Item, good: bool, quality: float, rng: random.Random) -> d
     share = 1 if good else rng.choice([0.5, 0.7, 0.8])
     points = (item.max_points * Decimal(str(share))).quantize(Decimal("0.1"))
     return {"points": str(points), "comment": "演示：工作开展较好" if good else "演示：部分工作未达到要求"}
+
+
+def cell_rule(item: Item) -> CellRule:
+    return CellRule("points", N_("填得分，0–%(max)s 分，并写明理由", max=format_points(item.max_cents)),
+                    low="0", high=str(item.max_points))

@@ -13,6 +13,7 @@ from scoring.lookalike import duplicates
 from scoring.messages import N_
 from scoring.methods.base import (
     Batch,
+    CellRule,
     Column,
     Computed,
     Explanation,
@@ -84,7 +85,11 @@ def points(items: Sequence[Item], batch: Batch) -> Computed:
 
 
 def explain(item: Item, mark: Mark) -> list[Explanation]:
-    return [Explanation(with_comment(f"评定档次：{mark.level}", mark.comment), citation=first_citation(mark))]
+    # Without a comment the level's own description says why it is not full marks.
+    level = next((lv for lv in item.method.levels if lv.name == mark.level), None)  # type: ignore[union-attr]
+    described = f"（{level.description}）" if level is not None and level.description and not mark.comment else ""
+    return [Explanation(with_comment(f"评定档次：{mark.level}{described}", mark.comment),
+                        citation=first_citation(mark))]
 
 
 def parse_fields(fields: dict[str, str]) -> dict:
@@ -99,3 +104,8 @@ def demo_inputs(item: Item, good: bool, quality: float, rng: random.Random) -> d
     ordered = sorted(item.method.levels, key=lambda level: level.points, reverse=True)  # type: ignore[union-attr]
     step = 0 if good else min(len(ordered) - 1, 1 + int(rng.random() * 2))
     return {"level": ordered[step].name}
+
+
+def cell_rule(item: Item) -> CellRule:
+    names = tuple(level.name for level in item.method.levels)  # type: ignore[union-attr]
+    return CellRule("level", N_("选择档次：%(choices)s", choices="、".join(names)), choices=names)

@@ -16,6 +16,7 @@ from pydantic import Field
 from scoring.messages import N_
 from scoring.methods.base import (
     Batch,
+    CellRule,
     Column,
     Computed,
     Explanation,
@@ -102,3 +103,7 @@ COLUMNS = (Column("ratio", "完成率", _read, decimal_text),)
 def demo_inputs(item: Item, good: bool, quality: float, rng: random.Random) -> dict:
     ratio = min(1.0, quality + rng.uniform(-0.08, 0.08))
     return {"ratio": str(round(max(ratio, 0), 2))}
+
+
+def cell_rule(item: Item) -> CellRule:
+    return CellRule("ratio", N_("填完成率，如 0.9 或 90%%"), low="0", high="1")

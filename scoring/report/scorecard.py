@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
@@ -47,6 +48,7 @@ class ItemLine:
     lost: str
     not_applicable: bool
     findings: tuple[Finding, ...] = ()
+    remedy: str = ""  # 整改要求 of an item that lost points: the requirement and the evidence asked for
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class CategoryLine:
     district_average: str  # over towns whose category is fully scored; "—" when there is none
     district_average_share: float | None
     district_best: str
+    previous: str = ""  # the town's points last year ("" when there is no such year or category)
+    change: str = ""  # signed change from last year ("+1.5", "-2", "0")
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,13 @@ class Scorecard:
     previous_total: str = ""
     verification: str = field(default="")
     appeals: tuple[AppealLine, ...] = ()
+    previous_note: str = ""  # e.g. last year's rubric differs, so the comparison is indicative
+    issuer: str = ""  # 落款: who issues the document
+    document_number: str = ""  # 文号
+
+    @property
+    def has_previous(self) -> bool:
+        return any(c.previous for c in self.categories)
 
     @property
     def lost_items(self) -> tuple[ItemLine, ...]:
@@ -121,12 +132,17 @@ class MarkContext:
 
 def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[Mark], context: MarkContext,
                     district: str, assessment: str, year: int, released: str,
-                    previous_total: str = "", appeals: tuple[AppealLine, ...] = ()) -> Scorecard:
+                    previous_total: str = "", appeals: tuple[AppealLine, ...] = (),
+                    previous_categories: dict[str, str] | None = None, previous_note: str = "",
+                    issuer: str = "", document_number: str = "") -> Scorecard:
     """Return the scorecard of one town: every number from ``outcome``, every reason from marks.
 
-    ``previous_total`` is the town's total in last year's released assessment, if any;
-    ``appeals`` the town's appeals and their decisions (the verification code covers them).
+    ``previous_total`` is the town's total in last year's released assessment, if any, and
+    ``previous_categories`` its points per category id (``previous_note`` says when last
+    year's rubric differs); ``appeals`` the town's appeals and their decisions (the
+    verification code covers them); ``issuer`` and ``document_number`` the 落款 and 文号.
     """
+    previous_categories = previous_categories or {}
     row = outcome.town(town)
     scores = outcome.item_scores
     mine = scores[scores["town"] == town]
@@ -147,7 +163,9 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
             max_points=format_points(max_cents), share=(shown or 0) / max_cents,
             district_average=format_points(average) if average is not None else "—",
             district_average_share=average / max_cents if average is not None else None,
-            district_best=format_points(int(values.max())) if len(values) else "—"))
+            district_best=format_points(int(values.max())) if len(values) else "—",
+            previous=previous_categories.get(category.id, ""),
+            change=_change(shown, previous_categories.get(category.id, ""))))
     by_item: dict[str, list[Mark]] = {}
     for mark in marks:
         if mark.town == town:
@@ -164,7 +182,8 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
         items.append(ItemLine(
             id=item.id, category_id=category.id, title=item.title, max_points=format_points(item.max_cents),
             points=format_points(earned) if earned is not None else "—", lost=format_points(lost),
-            not_applicable=bool(line["not_applicable"]), findings=findings if lost else ()))
+            not_applicable=bool(line["not_applicable"]), findings=findings if lost else (),
+            remedy=remedy(item) if lost else ""))
     matters = outcome.bonus_matters[outcome.bonus_matters["town"] == town]
     bonus = tuple(Finding(text=f"{r['matter']}（{r['level']}）", department="、".join(dict.fromkeys(
         d for d in (context.departments.get(name, "") for name in r["reviewers"].split(",")) if d)))
@@ -182,7 +201,8 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
         rank=row["rank"], ranked_towns=len(ranked),
         grade=row["grade"] or "—", grade_note=note if is_ranked else "", status_note="" if is_ranked else note,
         categories=tuple(categories), items=tuple(items), bonus=format_points(row["bonus"]), bonus_findings=bonus,
-        veto_findings=vetoes, appeals=appeals)
+        veto_findings=vetoes, appeals=appeals, previous_note=previous_note if previous_categories else "",
+        issuer=issuer, document_number=document_number)
     return _with_verification(card)
 
 
@@ -204,6 +224,29 @@ def _scored_categories(outcome: Outcome):
             gaps = missing[category].reindex(figures.index).fillna(True).to_numpy(dtype=bool)
             figures.loc[gaps, column] = np.nan
     return figures
+
+
+def remedy(item) -> str:
+    """整改要求 of an item that lost points: the rubric's requirement (its first clause) and the
+    evidence it asks for; the full criteria are in the rubric, the card stays short."""
+    first = re.split(r"[。；;]", item.criteria.strip(), maxsplit=1)[0]
+    if len(first) > _REMEDY_CHARS:
+        first = first[:_REMEDY_CHARS] + "…"
+    text = f"整改要求：对照“{first}”的要求整改"
+    if item.evidence_required:
+        text += "，补充佐证材料：" + "、".join(e.rstrip("。；;") for e in item.evidence_required)
+    return text + "。"
+
+
+_REMEDY_CHARS = 40
+
+
+def _change(points: int | None, previous: str) -> str:
+    """Signed change from last year's points ("+1.5", "-2", "0"); "" when either is unknown."""
+    if points is None or not previous:
+        return ""
+    change = points - to_cents(previous)
+    return ("+" if change > 0 else "") + format_points(change)
 
 
 def _findings(rubric: Rubric, item_id: str, mark: Mark, context: MarkContext) -> list[Finding]:

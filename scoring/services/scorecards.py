@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -39,14 +40,16 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
         raise NotFound("town not in this assessment")
     rubric, outcome = assessment_outcome(session, assessment_id)  # cached per data version
     marks = _reasons(session, assessment_id, town_ids)
-    previous = _previous_totals(session, assessment) if town_ids else {}  # only cards show it
+    previous = _previous_year(session, assessment) if town_ids else _PreviousYear()  # only cards show it
     contexts = {t: _mark_context(session, assessment_id, t) for t in town_ids}
     appeals = {t: appeal_lines(session, assessment_id, t, rubric) for t in town_ids}  # now: the cards are lazy
     common = {"district": queries.district_name(session, assessment.district_id), "assessment": assessment.name,
               "year": assessment.year, "released": _date(assessment.released_at)}
     report = build_ranking(rubric=rubric, outcome=outcome, **common) if ranking else None
     cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
-                             previous_total=previous.get(towns[t], ""),
+                             previous_total=previous.totals.get(towns[t], ""),
+                             previous_categories=previous.categories.get(towns[t], {}), previous_note=previous.note,
+                             issuer=assessment.issuer, document_number=assessment.document_number,
                              appeals=appeals[t], **common) for t in town_ids)
     return cards, report
 
@@ -77,16 +80,30 @@ def district_ranking(session: Session, assessment_id: int) -> RankingReport:
     return report
 
 
-def _previous_totals(session: Session, assessment) -> dict[str, str]:
-    """Town -> total in the same district's released assessment of the year before."""
+@dataclass(frozen=True)
+class _PreviousYear:
+    totals: dict[str, str] = field(default_factory=dict)  # town -> total
+    categories: dict[str, dict[str, str]] = field(default_factory=dict)  # town -> category id -> points
+    note: str = ""  # says when last year's rubric is another version
+
+
+def _previous_year(session: Session, assessment) -> _PreviousYear:
+    """Each town's total and category points in the district's released assessment of the year before."""
     earlier = [a for a in queries.all_assessments(session)
                if a.district_id == assessment.district_id and a.year == assessment.year - 1
                and phases.allowed(a.phase, "see_results")]
     if not earlier:
-        return {}
-    _, outcome = assessment_outcome(session, earlier[0].id)
-    return {row["town"]: format_points(row["total"]) for row in outcome.ranking.to_dict("records")
-            if row["status"] == RANKED}  # an unranked town had no total last year either
+        return _PreviousYear()
+    rubric, outcome = assessment_outcome(session, earlier[0].id)
+    ranked = [row for row in outcome.ranking.to_dict("records") if row["status"] == RANKED]
+    # An unranked town had no total last year either; a category is compared by its id.
+    categories = {c.id for c in rubric.categories}
+    note = "" if earlier[0].rubric_version_id == assessment.rubric_version_id else str(N_(
+        "上年度使用的考核细则版本不同，分类得分对比仅供参考"))
+    return _PreviousYear(
+        totals={row["town"]: format_points(row["total"]) for row in ranked},
+        categories={row["town"]: {c: format_points(row[f"cat:{c}"]) for c in categories} for row in ranked},
+        note=note)
 
 
 def _mark_context(session: Session, assessment_id: int, town_id: int) -> MarkContext:

@@ -97,6 +97,9 @@ class Assessment(Base):
     deadlines: Mapped[dict[str, Any]] = mapped_column(default=dict)
     released_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What the scorecards are issued under: 落款 (e.g. 某区法治政府建设考核办公室) and 文号.
+    issuer: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    document_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class AssessmentTown(Base):

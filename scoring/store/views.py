@@ -74,6 +74,8 @@ class AssessmentView:
     deadlines: dict[str, Any]
     released_at: datetime | None
     version: int
+    issuer: str = ""
+    document_number: str = ""
 
 
 @dataclass(frozen=True)

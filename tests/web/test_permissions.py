@@ -27,6 +27,7 @@ RULES = {
     "auth.logout": SIGNED_IN, "account.password": SIGNED_IN,
     "review.dashboard": "reviewer", "review.score_town": "reviewer", "review.save_mark": "reviewer",
     "review.evidence_file": "reviewer", "review.search": "reviewer",
+    "review.score_sheet": "reviewer", "review.import_sheet": "reviewer",
     "town.dashboard": "town", "town.scorecard": "town", "town.scorecard_pdf": "town",
     "town.upload_evidence": "town", "town.evidence_file": "town", "town.coverage": "town",
     "town.appeals": "town", "town.file_appeal": "town",
@@ -39,7 +40,7 @@ RULES = {
         "rubrics.edit_yaml", "rubrics.upload", "admin.appeals", "admin.decide_appeal", "admin.publish",
         "admin.appeal_attachment", "admin.confirm_phase", "admin.audit_xlsx", "admin.edit_user", "admin.save_user",
         "admin.reset_password", "admin.confirm_disable", "admin.rename_town", "admin.disagreements",
-        "admin.resolve_disagreement", "admin.calibration")},
+        "admin.resolve_disagreement", "admin.calibration", "admin.results_xlsx", "admin.set_document")},
 }
 # Endpoints shown for the released assessment (the scoring one has no results to show).
 RELEASED = {"town.scorecard", "town.scorecard_pdf", "town.appeals", "town.file_appeal", "admin.appeals", "admin.publish", "admin.scorecard", "admin.scorecard_pdf", "admin.ranking_pdf"}

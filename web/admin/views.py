@@ -286,5 +286,7 @@ def _pdf(data: bytes, name: str):
 
 from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``
 from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
+from web.admin import exports as _exports  # noqa: E402,F401 - registers the results workbook on ``bp``
+from web.admin import issuing as _issuing  # noqa: E402,F401 - registers the issuer form on ``bp``
 from web.admin import panel as _panel  # noqa: E402,F401 - the assessment page, disagreements, calibration
 from web.admin import people_forms as _people_forms  # noqa: E402,F401 - registers the edit forms on ``bp``

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from scoring.marks import needs_confirmation  # noqa: F401 - re-exported for the view
 from scoring.methods import METHODS
 
 _CLAIM = re.compile(r"^claim-(\d{1,3})-(matter|level)$")
@@ -53,18 +54,3 @@ def inputs_from_fields(fields: dict) -> dict:
 def _cite_order(key: str) -> int:
     match = _CITE.match(key)
     return int(match[1]) if match else -1
-
-
-def needs_confirmation(kind: str, method_kind: str | None, inputs: dict) -> bool:
-    """Whether these inputs would give full marks (or no bonus) without the reviewer saying so.
-
-    A deduct item with no deduction, or a bonus item with no claim, is a valid mark; typed
-    into by accident it would count. Such a mark counts only when confirmed (the 无扣分
-    choice or the save button); until then it is a draft.
-    """
-    if inputs.get("not_applicable"):
-        return False
-    if kind == "item":
-        method = METHODS.get(method_kind or "")
-        return bool(method and method.EMPTY_IS_FULL) and not any(inputs.get(f) for f in method.FIELDS)
-    return kind == "bonus" and not inputs.get("claims")

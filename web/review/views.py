@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from scoring import services
 from scoring.errors import InvalidMark
-from scoring.messages import N_
+from scoring.marks import UNCONFIRMED
 from scoring.services.coverage import TownEvidence
 from scoring.store import queries
 from web.db import get_session
@@ -15,9 +15,6 @@ from web.i18n import translate
 from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields, needs_confirmation
 from web.review.highlight import highlight, passage_place
-
-UNCONFIRMED = {"item": N_("尚未计分：没有扣分时，请选择“无扣分（满分）”或点“保存”确认"),
-               "bonus": N_("尚未计分：没有加分事项时，请选择“无加分事项”或点“保存”确认")}
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 bp.add_app_template_filter(highlight, "highlight")
@@ -111,3 +108,4 @@ def _mime(kind: str) -> str:
     from scoring.evidence import MIME_TYPES
 
     return MIME_TYPES.get(kind, "application/octet-stream")
+from web.review import sheets as _sheets  # noqa: E402,F401 - registers the score sheet views on ``bp``

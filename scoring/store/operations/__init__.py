@@ -13,6 +13,7 @@ from scoring.store.operations.assessments import (
     create_assessment,
     save_rubric_version,
     set_deadlines,
+    set_document,
     set_phase,
     unassign,
 )
@@ -36,4 +37,4 @@ from scoring.store.operations.users import (
 __all__ = ["MAX_INPUTS_BYTES", "Attachment", "Placing", "SavedMarkRow", "add_evidence", "assign", "authenticate",
            "change_password", "create_assessment", "create_district", "create_town", "create_user", "decide_appeal",
            "edit_user", "end_sessions", "file_appeal", "operation", "rename_town", "reset_password", "resolve_disagreement", "save_mark",
-           "save_rubric_version", "set_deadlines", "set_phase", "snapshot_ranking", "unassign", "update_user"]
+           "save_rubric_version", "set_deadlines", "set_document", "set_phase", "snapshot_ranking", "unassign", "update_user"]

@@ -138,6 +138,22 @@ def set_deadlines(session: Session, actor: Actor, assessment_id: int, deadlines:
 
 
 @operation
+def set_document(session: Session, actor: Actor, assessment_id: int, *, issuer: str,
+                 document_number: str) -> Assessment:
+    """Set what the scorecards are issued under (落款, 文号); fixed once the results are released."""
+    assessment = get(session, Assessment, assessment_id)
+    phases.require(assessment.phase, "set_document")
+    issuer, document_number = issuer.strip(), document_number.strip()
+    fits(issuer=(N_("落款单位"), issuer, 200), document_number=(N_("文号"), document_number, 100))
+    before = {"issuer": assessment.issuer, "document_number": assessment.document_number}
+    assessment.issuer, assessment.document_number = issuer, document_number
+    assessment.version += 1
+    record(session, actor, "assessment.document", "assessment", str(assessment.id), assessment_id=assessment.id,
+           before=before, after={"issuer": issuer, "document_number": document_number})
+    return assessment
+
+
+@operation
 def assign(session: Session, actor: Actor, assessment_id: int, reviewer_id: int, item_ids: list[str],
            town_id: int | None = None) -> list[Assignment]:
     """Let a reviewer score these items (for every town, or one town); skips existing ones."""
