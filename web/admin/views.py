@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext
 from scoring import jobs, services
 from scoring.errors import InvalidInput
 from scoring.phases import DEADLINE_KEYS, GRACE_KEY, PHASES
+from scoring.services.assignments import assignment_board
 from scoring.services.coverage import assessment_coverage, coverage_counts, town_coverage
 from scoring.store import operations, queries
 from scoring.store.models import ROLES
@@ -77,12 +78,10 @@ def assessment(assessment_id: int):
     row = queries.assessment(session, assessment_id)
     ranking = services.district_ranking(session, assessment_id)
     rubric = queries.assessment_rubric(session, assessment_id)
-    reviewers = [u for u in queries.users(session) if u.role == "reviewer"]
     towns = queries.assessment_towns(session, assessment_id)
     return render_template("admin/assessment.html", assessment=row, ranking=ranking, rubric=rubric,
                            towns=towns, town_ids={name: tid for tid, name in towns.items()},
-                           assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
-                           users={u.id: u for u in queries.users(session)},
+                           board=assignment_board(session, assessment_id),
                            unusable=services.unusable_marks(session, assessment_id))
 
 
@@ -129,30 +128,6 @@ def set_deadlines(assessment_id: int):
     operations.set_deadlines(get_session(), actor(), assessment_id, deadlines)
     flash(_("截止日期已更新"), "ok")
     return redirect(url_for("admin.assessment", assessment_id=assessment_id))
-
-
-@bp.post("/assessments/<int:assessment_id>/assignments")
-@role_required("admin")
-def add_assignment(assessment_id: int):
-    reviewer_id = request.form.get("reviewer_id", "")
-    items = request.form.getlist("item_ids")
-    town_id = request.form.get("town_id", "")
-    if not _digits(reviewer_id) or not items:
-        flash(_("请选择评分人和考核项目"), "error")
-    else:
-        operations.assign(get_session(), actor(), assessment_id, int(reviewer_id), items,
-                          int(town_id) if _digits(town_id) else None)
-        flash(_("已分配"), "ok")
-    return redirect(url_for("admin.assessment", assessment_id=assessment_id) + "#assignments")
-
-
-@bp.post("/assignments/<int:assignment_id>/delete")
-@role_required("admin")
-def remove_assignment(assignment_id: int):
-    assessment_id = request.form.get("assessment_id", "")
-    operations.unassign(get_session(), actor(), assignment_id)
-    return redirect(url_for("admin.assessment", assessment_id=int(assessment_id)) + "#assignments"
-                    if _digits(assessment_id) else url_for("admin.dashboard"))
 
 
 @bp.get("/people")
@@ -302,5 +277,6 @@ def _pdf(data: bytes, name: str):
 
 
 from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``
+from web.admin import assignments as _assignments  # noqa: E402,F401 - registers the assignment views on ``bp``
 from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
 from web.admin import people_forms as _people_forms  # noqa: E402,F401 - registers the edit forms on ``bp``

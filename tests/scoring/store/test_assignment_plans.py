@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from scoring import services
-from scoring.assignments import cells_of, department_names, item_ranges, loads, responsible, shortfalls
+from scoring.assignments import (
+    cells_of,
+    department_names,
+    item_ranges,
+    loads,
+    responsible,
+    shortfalls,
+)
 from scoring.errors import PhaseClosed
 from scoring.services.audit_log import readable_entries
 from scoring.store import operations, queries

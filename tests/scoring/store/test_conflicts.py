@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from scoring import services
-from scoring.services import appeals as appeal_service
 from scoring.errors import ConflictOfInterest, InvalidInput, NotPermitted, PhaseClosed
+from scoring.services import appeals as appeal_service
 from scoring.services.audit_log import readable_entries
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
