@@ -101,8 +101,8 @@ class _Describer:
             adjusted = (e.after or {}).get("status") == "adjusted"
             return N_("%(actor)s 处理 %(town)s %(item)s 的申诉：%(result)s", actor=actor, town=town, item=e.item_id,
                       result=N_("调整评分") if adjusted else N_("维持原评分"))
-        if e.action in ("assignment.add", "assignment.remove", "marks.keep", "conflict.declare", "appeal.route",
-                        "assessment.arbiter"):
+        if e.action in ("marks.keep", "conflict.declare", "appeal.route", "assessment.arbiter") or (
+                e.action.startswith("assignment.") and (e.after or {}).get("items")):  # older events: generic line
             return self._setup_text(e, actor, town)
         if e.action == "evidence.add":
             return N_("%(actor)s 为 %(town)s 上传佐证材料“%(name)s”", actor=actor, town=town,
@@ -137,7 +137,8 @@ class _Describer:
             return N_("%(actor)s 保留 %(reviewer)s 的 %(n)s 条 %(items)s 评分（分配已取消，评分仍计入）", actor=actor,
                       reviewer=reviewer, n=after.get("marks", 0), items=items)
         towns = after.get("towns")
-        where: Message | str = (N_("全部 %(n)s 个单位", n=after.get("all_towns", 0)) if towns is None
+        where: Message | str = (N_("全部 %(n)s 个单位", n=after["all_towns"]) if towns is None and "all_towns" in after
+                                else N_("全部单位") if towns is None
                                 else self.towns.get(towns[0], "") if len(towns) == 1
                                 else N_("%(n)s 个单位", n=len(towns)))
         text = (N_("%(actor)s 安排 %(reviewer)s 评分 %(items)s（%(towns)s%(how)s）") if e.action == "assignment.add"

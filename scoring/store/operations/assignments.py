@@ -202,9 +202,15 @@ def copy_assignments(session: Session, actor: Actor, assessment_id: int, source_
         if conflict.town_id in towns and not session.execute(select(Conflict.id).where(
                 Conflict.assessment_id == assessment_id, Conflict.reviewer_id == conflict.reviewer_id,
                 Conflict.town_id == conflict.town_id)).first():
-            session.add(Conflict(assessment_id=assessment_id, reviewer_id=conflict.reviewer_id,
-                                 town_id=conflict.town_id, reason=conflict.reason, declared_by=conflict.declared_by))
-    session.flush()
+            copied = Conflict(assessment_id=assessment_id, reviewer_id=conflict.reviewer_id,
+                              town_id=conflict.town_id, reason=conflict.reason, declared_by=actor.id)
+            session.add(copied)
+            session.flush()
+            record(session, actor, "conflict.declare", "conflict", str(copied.id), assessment_id=assessment_id,
+                   town_id=conflict.town_id, reason=conflict.reason,
+                   after={"reviewer_id": conflict.reviewer_id, "reviewer": get(session, User, conflict.reviewer_id)
+                          .display_name, "town": get(session, Town, conflict.town_id).name, "by_admin": True,
+                          "copied_from": source_id})
     source_towns = list(session.execute(select(AssessmentTown.town_id).where(
         AssessmentTown.assessment_id == source_id)).scalars())
     changed = 0

@@ -60,9 +60,9 @@ def test_assign_by_department_gives_each_item_to_its_responsible_departments(db,
         if item.id in sifaju:
             assert sifaju[item.id] == towns  # for every town
     assert set(zhengwu) == {i.id for _, i in default_rubric.all_items() if "区政务服务办" in i.department}
-    line = str(readable_entries(db, queries.audit_events(db, limit=1))[0].text)
-    assert "安排 司法局 张审核 评分" in line
-    assert "全部 8 个单位，按责任部门" in line
+    lines = [str(e.text) for e in readable_entries(db, queries.audit_events(db, limit=3))]
+    assert any(line.startswith("区依法治区办 管理员 安排 司法局 张审核 评分 A1–A4") and "（全部 8 个单位，按责任部门）" in line
+               for line in lines), lines
 
 
 def test_the_matrix_turns_a_row_on_and_off_and_shows_in_the_load(db, ids):
@@ -90,13 +90,17 @@ def test_one_reviewers_towns_are_set_cell_by_cell(db, ids):
     assert [a.town_id for a in queries.assignments(db, assessment)] == [None]  # one row: every town
 
 
-def test_copy_last_years_assignments(db, ids):
+def test_copy_last_years_assignments_and_conflicts(db, ids):
+    sifaju, xin = ids["users"]["sifaju"], ids["towns"]["新城镇"]
+    operations.declare_conflict(db, Actor(sifaju, "sifaju"), ids["scoring"], sifaju, xin, "配偶在该镇任职")
     assessment = new_assessment(db, ids)
     assert queries.previous_assessment(db, assessment).id == ids["scoring"]
     operations.copy_assignments(db, admin(ids), assessment, ids["scoring"])
     for username in ("sifaju", "zhengwu", "fazhiban"):
         reviewer = ids["users"][username]
         assert coverage(db, assessment, reviewer) == coverage(db, ids["scoring"], reviewer)
+    assert [(c.reviewer_id, c.town_id) for c in queries.conflicts(db, assessment)] == [(sifaju, xin)]
+    assert queries.assigned_items(db, assessment, sifaju, xin) == set()
     assert "沿用上年分配" in str(readable_entries(db, queries.audit_events(db, limit=1))[0].text)
 
 
