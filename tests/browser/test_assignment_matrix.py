@@ -28,5 +28,5 @@ def test_an_administrator_assigns_a_whole_row_and_a_whole_column(page, live_url,
     page.wait_for_load_state("networkidle")
     assert "评分分配已更新" in page.locator(".flash.ok").inner_text()
     assert page.locator(f"#load-{zhengwu}").inner_text() == str((columns - 1) * 8)
-    assert not page.locator(f'input[value="{sifaju}|A1"]').is_checked()
-    assert page.locator(f'input[value="{sifaju}|A2"]').is_checked()
+    assert not page.locator(f'input[name="cell"][value="{sifaju}|A1"]').is_checked()
+    assert page.locator(f'input[name="cell"][value="{sifaju}|A2"]').is_checked()
