@@ -114,3 +114,16 @@ def test_the_autosave_answer_carries_no_town_total(client, auth, ids, db):
                        json={"version": row.version if row else 0, "fields": {"full_marks": "1"}}).get_json()
     assert body["saved"] and "town_total" not in body and "rank" not in str(body)
     assert not any("总分" in str(v) for v in body.values())
+
+
+def test_no_total_rank_or_pdf_reaches_a_reviewer(client, auth, ids):
+    auth.login("sifaju")
+    dashboard = client.get("/review/").get_data(as_text=True)
+    assert "总分" not in dashboard and "名次" not in dashboard and "等次" not in dashboard
+    released = client.get(f"/review/{ids['released']}/towns/{ids['towns'][TOWN]}").get_data(as_text=True)
+    assert "总分" not in released and "名次" not in released
+    for path in (f"/admin/assessments/{ids['released']}/ranking.pdf",
+                 f"/admin/assessments/{ids['released']}/towns/{ids['towns'][TOWN]}/scorecard.pdf",
+                 f"/town/{ids['released']}/scorecard.pdf"):
+        response = client.get(path)
+        assert response.status_code == 403 and response.mimetype != "application/pdf", path
