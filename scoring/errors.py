@@ -137,6 +137,14 @@ class NotPermitted(ScoringError):
     """The caller's role or assignment does not allow this."""
 
 
+class ConflictOfInterest(NotPermitted):
+    """The reviewer belongs to the town (回避): they never score it, decide its appeals or see its marks."""
+
+    def __init__(self, message: Message | str) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
 class PhaseClosed(ScoringError):
     """The assessment's phase does not allow this action now."""
 

@@ -42,6 +42,8 @@ class Item(Model):
     scoring_rules: str = Field("", max_length=4000, description="评分细则")
     evidence_required: list[Text] = Field(default_factory=list, description="佐证材料")
     department: Text = Field(description="责任单位 / 负责考核部门")
+    reviewers: Annotated[int, Field(ge=1, le=9)] | None = Field(
+        None, description="评分人数: reviewers per town (None: the rubric's aggregation.reviewers)")
     not_applicable: NotApplicablePolicy = "not_allowed"
     sources: list[str] = Field(default_factory=list, description="where the rule comes from")
 
@@ -138,6 +140,8 @@ class Aggregation(Model):
     disagreement_threshold: Points = Field(
         Decimal(1), description="flag an item when reviewers' points differ by more"
     )
+    reviewers: Annotated[int, Field(ge=1, le=9)] = Field(
+        1, description="评分人数: how many reviewers mark each item for each town (an item may say otherwise)")
 
 
 QuotaRounding = Literal["floor", "round", "ceil"]
@@ -199,6 +203,12 @@ class Rubric(Model):
                 continue
             return kind  # type: ignore[return-value]
         return None
+
+    def reviewers_of(self, item_id: str) -> int:
+        """How many reviewers the rubric asks to mark this item (or bonus/veto item) for each town."""
+        if self.kind_of(item_id) == "item":
+            return self.item(item_id).reviewers or self.aggregation.reviewers
+        return 1
 
     @property
     def lowest_grade(self) -> str:

@@ -59,6 +59,41 @@ def decide_appeal(session: Session, actor: Actor, appeal_id: int, *, adjust: boo
     return queries.appeal(session, appeal_id)
 
 
+def appeal_inputs(session: Session, appeal: AppealView) -> dict:
+    """The appealed mark's inputs now (a decision form starts from them)."""
+    refs = {m.id for m in queries.town_mark_refs(session, appeal.assessment_id, appeal.town_id)}
+    if appeal.mark_id not in refs:
+        return {}
+    state = queries.reviewer_marks(session, appeal.assessment_id, appeal.town_id, appeal.reviewer_id).get(appeal.item_id)
+    return dict(state.inputs) if state else {}
+
+
+@dataclass(frozen=True)
+class RoutedAppeal:
+    """An appeal an arbiter decides, with what the decision form needs."""
+
+    appeal: AppealView
+    assessment: str
+    town: str
+    rubric: Rubric
+    inputs: dict  # the appealed mark's inputs now
+    can_decide: bool  # the phase allows deciding
+
+
+def routed_appeals(session: Session, user_id: int) -> list[RoutedAppeal]:
+    """The appeals routed to this arbiter (or theirs as the assessment's arbiter), oldest first."""
+    from scoring import phases
+
+    out = []
+    for appeal, assessment_id in queries.routed_appeals(session, user_id):
+        assessment = queries.assessment(session, assessment_id)
+        out.append(RoutedAppeal(appeal, assessment.name,
+                                queries.assessment_towns(session, assessment_id).get(appeal.town_id, ""),
+                                queries.assessment_rubric(session, assessment_id), appeal_inputs(session, appeal),
+                                phases.allowed(assessment.phase, "decide_appeal")))
+    return out
+
+
 def _without_zero_deductions(inputs: dict) -> dict:
     """A deduction counted 0 times is none: a decision is a complete mark, never a draft row
     (the form starts from the appealed mark, so its reasons and citations are still filled in)."""

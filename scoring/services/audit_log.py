@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from scoring.assignments import assignable_ids, item_ranges
 from scoring.errors import InvalidMark, NotFound
 from scoring.marks import mark_table, read_mark
 from scoring.messages import N_, Message
@@ -22,6 +23,7 @@ from scoring.store.views import AuditEventView
 PHASE_NAMES = {"prepare": N_("准备"), "submission": N_("材料报送"), "scoring": N_("评分"), "review": N_("审核"),
                "released": N_("发布"), "archived": N_("归档")}
 MARK_ACTIONS = ("mark.save", "mark.adjust")
+HOW = {"department": N_("，按责任部门"), "copy": N_("，沿用上年分配"), "reassign": N_("，回避改派")}
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,9 @@ class _Describer:
             adjusted = (e.after or {}).get("status") == "adjusted"
             return N_("%(actor)s 处理 %(town)s %(item)s 的申诉：%(result)s", actor=actor, town=town, item=e.item_id,
                       result=N_("调整评分") if adjusted else N_("维持原评分"))
+        if e.action in ("marks.keep", "conflict.declare", "appeal.route", "assessment.arbiter") or (
+                e.action.startswith("assignment.") and (e.after or {}).get("items")):  # older events: generic line
+            return self._setup_text(e, actor, town)
         if e.action == "disagreement.resolve":
             after = e.after or {}
             points = self.points(e, {"complete": True, "inputs": after.get("inputs") or {}})
@@ -117,6 +122,38 @@ class _Describer:
             return N_("用户名 %(name)s 登录失败", name=e.object_key)
         return N_("%(actor)s：%(action)s %(object)s", actor=actor, action=e.action,
                   object=f"{e.object_type} {e.object_key}")
+
+    def _setup_text(self, e: AuditEventView, actor: str, town: str) -> Message:
+        """Assignments, conflicts and arbiters: "管理员 将 A1–A4 分配给 司法局 李四（全部 8 个单位）"."""
+        after = e.after or {}
+        reviewer, arbiter = after.get("reviewer", ""), after.get("arbiter", "")
+        if e.action == "conflict.declare":
+            if after.get("by_admin"):
+                return N_("%(actor)s 登记 %(reviewer)s 回避 %(town)s", actor=actor, reviewer=reviewer, town=town)
+            return N_("%(reviewer)s 申报回避 %(town)s", reviewer=reviewer, town=town)
+        if e.action == "appeal.route":
+            if not arbiter:
+                return N_("%(actor)s 将 %(town)s %(item)s 的申诉交回管理员复核", actor=actor, town=town, item=e.item_id)
+            return N_("%(actor)s 将 %(town)s %(item)s 的申诉交由 %(arbiter)s 复核", actor=actor, town=town,
+                      item=e.item_id, arbiter=arbiter)
+        if e.action == "assessment.arbiter":
+            if not arbiter:
+                return N_("%(actor)s 取消了本考核的申诉复核人", actor=actor)
+            return N_("%(actor)s 指定 %(arbiter)s 为本考核的申诉复核人", actor=actor, arbiter=arbiter)
+        rubric = self._rubric(e.assessment_id)
+        items = item_ranges(assignable_ids(rubric) if rubric is not None else [], after.get("items") or [])
+        if e.action == "marks.keep":
+            return N_("%(actor)s 保留 %(reviewer)s 的 %(n)s 条 %(items)s 评分（分配已取消，评分仍计入）", actor=actor,
+                      reviewer=reviewer, n=after.get("marks", 0), items=items)
+        towns = after.get("towns")
+        where: Message | str = (N_("全部 %(n)s 个单位", n=after["all_towns"]) if towns is None and "all_towns" in after
+                                else N_("全部单位") if towns is None
+                                else self.towns.get(towns[0], "") if len(towns) == 1
+                                else N_("%(n)s 个单位", n=len(towns)))
+        text = (N_("%(actor)s 安排 %(reviewer)s 评分 %(items)s（%(towns)s%(how)s）") if e.action == "assignment.add"
+                else N_("%(actor)s 取消 %(reviewer)s 评分 %(items)s（%(towns)s%(how)s）"))
+        return Message(text.id, {"actor": actor, "reviewer": reviewer, "items": items, "towns": where,
+                                 "how": HOW.get(after.get("how", ""), "")})
 
 
 def readable_entries(session: Session, events: list[AuditEventView]) -> list[Entry]:

@@ -140,11 +140,13 @@ class Progress:
 
 
 def reviewer_progress(session: Session, reviewer_id: int) -> list[Progress]:
-    """Per assessment and town: items assigned to the reviewer and items with a complete mark."""
+    """Per assessment and town they score: items assigned to the reviewer and items with a complete mark."""
     out = []
     for assessment in queries.reviewer_assessments(session, reviewer_id):
         for town_id, town in queries.assessment_towns(session, assessment.id).items():
             items = queries.assigned_items(session, assessment.id, reviewer_id, town_id)
+            if not items:  # not theirs, or a town they conflict with
+                continue
             marks = queries.reviewer_marks(session, assessment.id, town_id, reviewer_id)
             scored = sum(1 for i in items if i in marks and marks[i].complete)
             out.append(Progress(assessment.id, assessment.name, assessment.phase, town_id, town, len(items), scored))
@@ -175,14 +177,16 @@ class ScoringSheet:
     town: str
     rubric: Rubric
     items: list  # (category, item, kind) the reviewer scores, in rubric order
-    states: dict[str, ItemState]  # item id -> its state
-    town_total: Message | str
+    states: dict[str, ItemState]  # item id -> its state (the reviewer's own: no other mark, no town total)
     evidence: list  # (EvidenceView, [PassageView]) in upload order
     suggestions: dict = field(default_factory=dict)  # item id -> [Suggestion], best first
     coverage: dict = field(default_factory=dict)  # item id -> Coverage (scored items)
     sections: dict = field(default_factory=dict)  # passage id -> its section heading
     previous_town: tuple[int, str] | None = None  # in the reviewer's list of towns
     next_town: tuple[int, str] | None = None
+    # item id -> [(reviewer, points)] of the other reviewers, only for items whose own mark
+    # counts: nobody is led by the others' marks before giving theirs (pretalx #611)
+    others: dict = field(default_factory=dict)
 
     @property
     def scored(self) -> int:
@@ -210,6 +214,8 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     points = _points_text(rubric, [m for m in counting.values() if m is not None])  # one pass for all
     states = {i: replace(state, points=points.get(i, "")) if counting[i] is not None else state
               for i, state in states.items()}
+    own_in = {i for i, state in states.items() if state.status in ("scored", "scored_with_draft")}
+    others = _other_marks(session, rubric, assessment_id, town_id, reviewer.username, own_in)
     files = queries.evidence_files(session, assessment_id, town_id)
     by_file: dict[int, list] = {f.id: [] for f in files}
     passages = queries.passages(session, list(by_file))
@@ -223,9 +229,23 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     before = (mine[here - 1], towns[mine[here - 1]]) if here > 0 else None
     after = (mine[here + 1], towns[mine[here + 1]]) if here + 1 < len(mine) else None
     return ScoringSheet(assessment_id, assessment.name, assessment.phase, phases.allowed(assessment.phase, "score"),
-                        town_id, towns[town_id], rubric, items, states,
-                        town_running_total(session, assessment_id, town_id), [(f, by_file[f.id]) for f in files],
-                        suggestions, coverage, evidence.sections, before, after)
+                        town_id, towns[town_id], rubric, items, states, [(f, by_file[f.id]) for f in files],
+                        suggestions, coverage, evidence.sections, before, after, others)
+
+
+def _other_marks(session: Session, rubric: Rubric, assessment_id: int, town_id: int, me: str,
+                 items: set[str]) -> dict[str, list[tuple[str, Message | str]]]:
+    """The other reviewers' counting points on these items (those the reviewer's own mark is in)."""
+    marks = [m for m in queries.complete_marks(session, assessment_id, town_id)
+             if m.item in items and m.reviewer != me and rubric.kind_of(m.item) == "item"] if items else []
+    if not marks:
+        return {}
+    names = {u.username: u.display_name for u in queries.users_by_id(session).values()}
+    out: dict[str, list[tuple[str, Message | str]]] = {}
+    for row in mark_points(rubric, mark_table(marks)).itertuples():
+        points = format_points(int(row.points)) if row.points == row.points else NOT_APPLICABLE
+        out.setdefault(row.item, []).append((names.get(row.reviewer, row.reviewer), points))
+    return out
 
 
 def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored) -> tuple[ItemState, Mark | None]:

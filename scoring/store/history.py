@@ -13,7 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scoring.errors import NotFound
-from scoring.store.models import Appeal, AuditEvent, MarkRow, RankingSnapshot, SnapshotRow
+from scoring.store.models import (
+    Appeal,
+    Assessment,
+    AuditEvent,
+    MarkRow,
+    RankingSnapshot,
+    SnapshotRow,
+)
 from scoring.store.views import (
     AppealView,
     AuditEventView,
@@ -47,6 +54,27 @@ def appeals(session: Session, assessment_id: int, town_id: int | None = None) ->
     if town_id is not None:
         query = query.where(Appeal.town_id == town_id)
     return _views(AppealView, session.execute(query.order_by(Appeal.id)))
+
+
+def arbiter_of(appeal, assessment) -> int | None:
+    """Who decides an appeal besides the administrators: the arbiter it was routed to, else the
+    assessment's arbiter unless that is the mark's own reviewer (then only administrators).
+
+    Takes rows or their views (the same attribute names): the one rule of appeal routing.
+    """
+    if appeal.arbiter_id is not None:
+        return appeal.arbiter_id
+    if assessment.arbiter_id is not None and assessment.arbiter_id != appeal.reviewer_id:
+        return assessment.arbiter_id
+    return None
+
+
+def routed_appeals(session: Session, user_id: int) -> list[tuple[AppealView, int]]:
+    """(appeal, assessment id) of every appeal this user decides as its arbiter, oldest first."""
+    rows = session.execute(select(Appeal, Assessment).join(Assessment, Assessment.id == Appeal.assessment_id).where(
+        (Appeal.arbiter_id == user_id) | (Appeal.arbiter_id.is_(None) & (Assessment.arbiter_id == user_id)))
+        .order_by(Appeal.id)).all()
+    return [(view_of(AppealView, a), a.assessment_id) for a, assessment in rows if arbiter_of(a, assessment) == user_id]
 
 
 def appeal(session: Session, appeal_id: int) -> AppealView:

@@ -97,6 +97,7 @@ class Assessment(Base):
     deadlines: Mapped[dict[str, Any]] = mapped_column(default=dict)
     released_at: Mapped[datetime | None] = mapped_column()
     version: Mapped[int] = mapped_column(Integer, default=1)
+    arbiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # decides its appeals
     # What the scorecards are issued under: 落款 (e.g. 某区法治政府建设考核办公室) and 文号.
     issuer: Mapped[str] = mapped_column(String(200), default="", server_default="")
     document_number: Mapped[str] = mapped_column(String(100), default="", server_default="")
@@ -118,6 +119,25 @@ class Assignment(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     item_id: Mapped[str] = mapped_column(String(40))
     town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id"))
+
+
+class Conflict(Base):
+    """A reviewer who belongs to a town (回避) for an assessment: they never score it there.
+
+    Declared by the reviewer (``declared_by`` is them) or recorded by an administrator, while
+    the assessment's setup may change (so a closed result never moves). An account bound
+    to a town (``users.town_id``) conflicts with it in every assessment, without a row.
+    """
+
+    __tablename__ = "conflicts"
+    __table_args__ = (UniqueConstraint("assessment_id", "reviewer_id", "town_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    declared_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class EvidenceFile(Base):
@@ -174,6 +194,8 @@ class MarkRow(Base):
     draft: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The administrator kept it counting when its assignment was removed (audited then).
+    kept: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AuditEvent(Base):
@@ -226,6 +248,7 @@ class Appeal(Base):
     decided_at: Mapped[datetime | None] = mapped_column()
     inputs_before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     inputs_after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
+    arbiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # routed to; else the assessment's
 
 
 class RankingSnapshot(Base):

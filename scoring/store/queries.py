@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidMark, NotFound
@@ -15,13 +15,25 @@ from scoring.messages import Message
 from scoring.rubric import Rubric
 from scoring.rubric.load import parse_rubric
 
+# Who scores what and which marks count (assignments, conflicts) also live apart.
+from scoring.store.assigned import (  # noqa: F401
+    assigned_items,
+    assignments,
+    counting_clause,
+    previous_assessment,
+    reviewer_assessments,
+)
+from scoring.store.conflicts import conflicted_towns, conflicts, has_conflict  # noqa: F401
+
 # Appeals, publication snapshots, audit pages and withdrawals live in their own module;
 # callers read them here as ``queries.<name>`` like every other read.
 from scoring.store.history import (  # noqa: F401
     MarkRef,
     appeal,
     appeals,
+    arbiter_of,
     audit_page,
+    routed_appeals,
     snapshot_rows,
     snapshots,
     town_mark_refs,
@@ -30,7 +42,6 @@ from scoring.store.history import (  # noqa: F401
 from scoring.store.models import (
     Assessment,
     AssessmentTown,
-    Assignment,
     AuditEvent,
     District,
     EvidenceFile,
@@ -42,7 +53,6 @@ from scoring.store.models import (
 )
 from scoring.store.views import (
     AssessmentView,
-    AssignmentView,
     AuditEventView,
     DistrictView,
     EvidenceView,
@@ -112,14 +122,6 @@ def users_by_id(session: Session) -> dict[int, UserView]:
     return {u.id: view_of(UserView, u) for u in session.execute(select(User)).scalars()}
 
 
-def counting_clause():
-    """The condition that a stored mark counts: its reviewer is still assigned the item for its town."""
-    return select(Assignment.id).where(
-        Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
-        Assignment.item_id == MarkRow.item_id,
-        or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
-
-
 def complete_marks(session: Session, assessment_id: int, town_id: int | None = None,
                    unusable: list[UnusableMark] | None = None) -> list[Mark]:
     """The assessment's (or one town's) complete marks as domain Marks, by town and user name.
@@ -179,26 +181,6 @@ def reviewer_marks(session: Session, assessment_id: int, town_id: int, reviewer_
         MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id,
         MarkRow.reviewer_id == reviewer_id)).scalars()
     return {r.item_id: MarkState(r.item_id, r.inputs, r.complete, r.version, r.updated_at, r.draft) for r in rows}
-
-
-def assigned_items(session: Session, assessment_id: int, reviewer_id: int, town_id: int | None = None) -> set[str]:
-    """Item ids this reviewer scores (for one town, when given)."""
-    query = select(Assignment.item_id).where(Assignment.assessment_id == assessment_id,
-                                             Assignment.reviewer_id == reviewer_id)
-    if town_id is not None:
-        query = query.where(or_(Assignment.town_id.is_(None), Assignment.town_id == town_id))
-    return set(session.execute(query).scalars())
-
-
-def assignments(session: Session, assessment_id: int) -> list[AssignmentView]:
-    return _views(AssignmentView, session.execute(select(Assignment).where(Assignment.assessment_id == assessment_id)
-                                                  .order_by(Assignment.reviewer_id, Assignment.item_id)))
-
-
-def reviewer_assessments(session: Session, reviewer_id: int) -> list[AssessmentView]:
-    ids = select(Assignment.assessment_id).where(Assignment.reviewer_id == reviewer_id)
-    return _views(AssessmentView, session.execute(select(Assessment).where(Assessment.id.in_(ids))
-                                                  .order_by(Assessment.year.desc(), Assessment.id.desc())))
 
 
 def town_assessments(session: Session, town_id: int) -> list[AssessmentView]:

@@ -74,6 +74,7 @@ class AssessmentView:
     deadlines: dict[str, Any]
     released_at: datetime | None
     version: int
+    arbiter_id: int | None  # who decides its appeals (unless one is routed to someone else)
     issuer: str = ""
     document_number: str = ""
 
@@ -85,6 +86,17 @@ class AssignmentView:
     reviewer_id: int
     item_id: str
     town_id: int | None  # None: every town of the assessment
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: int
+    assessment_id: int
+    reviewer_id: int
+    town_id: int
+    reason: str
+    declared_by: int | None  # the reviewer themself, or the administrator who recorded it
+    declared_at: datetime
 
 
 @dataclass(frozen=True)
@@ -181,6 +193,7 @@ class AppealView:
     decided_at: datetime | None
     inputs_before: dict[str, Any] | None
     inputs_after: dict[str, Any] | None
+    arbiter_id: int | None  # the arbiter it was routed to (None: the assessment's)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def test_a_town_appeals_a_mark_and_reads_the_adjusted_outcome_on_its_scorecard(b
     admin = browser.new_context(locale="zh-CN").new_page()
     sign_in(admin, live_url, "admin")
     admin.goto(f"{live_url}/admin/assessments/{ids['released']}/appeals")
-    form = admin.locator("article.appeal form").first
+    form = admin.locator("article.appeal form.decision").first  # after the routing form
     form.locator('input[value="adjust"]').check()
     for count in form.locator('input[name$="-count"]').all():
         count.fill("0")

@@ -50,17 +50,15 @@ def test_an_assessment_is_created_on_a_rubric_version_for_chosen_towns(client, a
     assert "2026年度法治政府建设考核" in client.get(response.location).get_data(as_text=True)
 
 
-def test_assigning_an_item_lets_the_reviewer_score_it_and_removing_it_stops_that(client, auth, ids, db, app):
+def test_assigning_an_item_lets_the_reviewer_score_it_and_removing_it_stops_that(client, auth, ids, app):
     auth.login("admin")
-    a, town = ids["scoring"], ids["towns"]["新城镇"]
-    client.post(f"/admin/assessments/{a}/assignments",
-                data={"reviewer_id": str(ids["users"]["sifaju"]), "item_ids": ["E1"], "town_id": str(town)})
+    a, town, sifaju = ids["scoring"], ids["towns"]["新城镇"], ids["users"]["sifaju"]
+    page = f"/admin/assessments/{a}/assignments/reviewers/{sifaju}"
+    client.post(page, data={"shown": [f"E1|{town}"], "cell": [f"E1|{town}"]})
     reviewer = app.test_client()
     reviewer.post("/login", data={"username": "sifaju", "password": "demo-sifaju"})
     assert 'id="item-E1"' in reviewer.get(f"/review/{a}/towns/{town}").get_data(as_text=True)
-    db.rollback()
-    row = next(r for r in queries.assignments(db, a) if r.item_id == "E1" and r.reviewer_id == ids["users"]["sifaju"])
-    client.post(f"/admin/assignments/{row.id}/delete", data={"assessment_id": str(a)})
+    client.post(page, data={"shown": [f"E1|{town}"]})  # shown, not checked: off
     assert 'id="item-E1"' not in reviewer.get(f"/review/{a}/towns/{town}").get_data(as_text=True)
 
 

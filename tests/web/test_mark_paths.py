@@ -61,12 +61,12 @@ def test_an_invalid_edit_keeps_the_last_complete_mark_counting_with_the_draft_be
     valid = valid_fields(db, ids, item)
     first = client.post(mark_url(ids, item, town), json={"version": 0, "fields": valid}).get_json()
     assert first["complete"] and not first["draft"]
-    total = first["town_total"]
+    assert "town_total" not in first  # no aggregate reaches a reviewer
     # The reviewer clears the level while typing a comment: not a valid mark yet.
     second = client.post(mark_url(ids, item, town), json={"version": first["version"], "fields": {
         "comment": "档次待核"}}).get_json()
     assert second["complete"] is True and second["draft"] is True and second["problem"]
-    assert second["town_total"] == total and second["item_points"] == first["item_points"] != ""  # still counts
+    assert second["item_points"] == first["item_points"] != ""  # still counts
     row = stored(db, ids, item, town)
     assert row.complete and row.inputs and row.draft == {"comment": "档次待核"}
     shown = page(client, ids, town)

@@ -9,7 +9,7 @@ from scoring import phases
 from scoring.errors import InvalidInput, InvalidMark
 from scoring.services import appeals as appeal_service
 from scoring.services.readiness import release_blockers
-from scoring.store import queries
+from scoring.store import operations, queries
 from web.admin.views import bp
 from web.db import get_session
 from web.i18n import translate
@@ -25,7 +25,7 @@ def appeals(assessment_id: int):
     assessment = queries.assessment(session, assessment_id)
     rubric = queries.assessment_rubric(session, assessment_id)
     rows = queries.appeals(session, assessment_id)
-    marks = {a.id: _current_inputs(session, a) for a in rows}
+    marks = {a.id: appeal_service.appeal_inputs(session, a) for a in rows}
     snapshots = queries.snapshots(session, assessment_id)
     versions = [s.version for s in snapshots]
     after = _version(request.args.get("to"), versions[-1] if versions else None)
@@ -37,17 +37,9 @@ def appeals(assessment_id: int):
                            snapshots=snapshots, diff=diff, before=before, after=after,
                            pending=sum(a.status == "pending" for a in rows),
                            can_decide=phases.allowed(assessment.phase, "decide_appeal"),
+                           arbiters=[u for u in queries.users(session) if u.role in ("admin", "reviewer") and u.active],
+                           routed={a.id: queries.arbiter_of(a, assessment) for a in rows},
                            can_publish=phases.allowed(assessment.phase, "publish"))
-
-
-def _current_inputs(session, appeal) -> dict:
-    """The appealed mark's inputs now (the decision form starts from them)."""
-    refs = {m.id for m in queries.town_mark_refs(session, appeal.assessment_id, appeal.town_id)}
-    if appeal.mark_id not in refs:
-        return {}
-    marks = queries.reviewer_marks(session, appeal.assessment_id, appeal.town_id, appeal.reviewer_id)
-    state = marks.get(appeal.item_id)
-    return dict(state.inputs) if state else {}
 
 
 def _version(value: str | None, default: int | None) -> int | None:
@@ -74,6 +66,38 @@ def decide_appeal(appeal_id: int):
         return redirect(target)
     flash(_("申诉已处理"), "ok")
     return redirect(target)
+
+
+@bp.post("/assessments/<int:assessment_id>/arbiter")
+@role_required("admin")
+def set_arbiter(assessment_id: int):
+    """Designate who decides the assessment's appeals (besides administrators)."""
+    value = request.form.get("arbiter_id", "")
+    try:
+        operations.set_arbiter(get_session(), actor(), assessment_id, int(value) if _digits(value) else None)
+        flash(_("申诉复核人已更新"), "ok")
+    except InvalidInput as exc:
+        flash(_("未保存：%(reason)s", reason=translate(exc.message)), "error")
+    return redirect(url_for("admin.appeals", assessment_id=assessment_id))
+
+
+@bp.post("/appeals/<int:appeal_id>/route")
+@role_required("admin")
+def route_appeal(appeal_id: int):
+    """Route one appeal to an arbiter (never the mark's own reviewer)."""
+    session = get_session()
+    appeal = queries.appeal(session, appeal_id)
+    value = request.form.get("arbiter_id", "")
+    try:
+        operations.route_appeal(session, actor(), appeal_id, int(value) if _digits(value) else None)
+        flash(_("申诉已交由指定复核人"), "ok")
+    except InvalidInput as exc:
+        flash(_("未保存：%(reason)s", reason=translate(exc.message)), "error")
+    return redirect(url_for("admin.appeals", assessment_id=appeal.assessment_id) + f"#appeal-{appeal_id}")
+
+
+def _digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
 
 
 @bp.post("/assessments/<int:assessment_id>/publish")

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from scoring import phases, services
 from scoring.errors import InvalidInput, InvalidMark
+from scoring.services.assignments import assignment_board
 from scoring.services.calibration import calibration_page, ranking_sensitivity
 from scoring.services.disagreements import disagreement_queue, resolve, resolved_lines
 from scoring.services.readiness import release_blockers
@@ -27,12 +28,10 @@ def assessment(assessment_id: int):
     row = queries.assessment(session, assessment_id)
     ranking = services.district_ranking(session, assessment_id)
     rubric = queries.assessment_rubric(session, assessment_id)
-    reviewers = [u for u in queries.users(session) if u.role == "reviewer"]
     towns = queries.assessment_towns(session, assessment_id)
     return render_template("admin/assessment.html", assessment=row, ranking=ranking, rubric=rubric,
                            towns=towns, town_ids={name: tid for tid, name in towns.items()},
-                           assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
-                           users={u.id: u for u in queries.users(session)},
+                           board=assignment_board(session, assessment_id),
                            unusable=services.unusable_marks(session, assessment_id),
                            blockers=release_blockers(session, assessment_id),
                            sensitive=ranking_sensitivity(session, assessment_id))

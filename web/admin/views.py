@@ -114,30 +114,6 @@ def set_deadlines(assessment_id: int):
     return redirect(url_for("admin.assessment", assessment_id=assessment_id))
 
 
-@bp.post("/assessments/<int:assessment_id>/assignments")
-@role_required("admin")
-def add_assignment(assessment_id: int):
-    reviewer_id = request.form.get("reviewer_id", "")
-    items = request.form.getlist("item_ids")
-    town_id = request.form.get("town_id", "")
-    if not _digits(reviewer_id) or not items:
-        flash(_("请选择评分人和考核项目"), "error")
-    else:
-        operations.assign(get_session(), actor(), assessment_id, int(reviewer_id), items,
-                          int(town_id) if _digits(town_id) else None)
-        flash(_("已分配"), "ok")
-    return redirect(url_for("admin.assessment", assessment_id=assessment_id) + "#assignments")
-
-
-@bp.post("/assignments/<int:assignment_id>/delete")
-@role_required("admin")
-def remove_assignment(assignment_id: int):
-    assessment_id = request.form.get("assessment_id", "")
-    operations.unassign(get_session(), actor(), assignment_id)
-    return redirect(url_for("admin.assessment", assessment_id=int(assessment_id)) + "#assignments"
-                    if _digits(assessment_id) else url_for("admin.dashboard"))
-
-
 @bp.get("/people")
 @role_required("admin")
 def people():
@@ -285,6 +261,7 @@ def _pdf(data: bytes, name: str):
 
 
 from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``
+from web.admin import assignments as _assignments  # noqa: E402,F401 - registers the assignment views on ``bp``
 from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
 from web.admin import exports as _exports  # noqa: E402,F401 - registers the results workbook on ``bp``
 from web.admin import issuing as _issuing  # noqa: E402,F401 - registers the issuer form on ``bp``

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from scoring import services
-from scoring.errors import InvalidMark
+from scoring.errors import InvalidInput, InvalidMark
 from scoring.marks import UNCONFIRMED
+from scoring.messages import N_
 from scoring.services.coverage import TownEvidence
-from scoring.store import queries
+from scoring.store import operations, queries
 from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
@@ -25,9 +38,30 @@ bp.add_app_template_filter(highlight, "highlight")
 def dashboard():
     """The reviewer's assessments and towns, with items scored / assigned."""
     session = get_session()
-    progress = services.reviewer_progress(session, current_user.user_id)
-    deadlines = {a.id: a.deadlines for a in queries.reviewer_assessments(session, current_user.user_id)}
-    return render_template("review/dashboard.html", progress=progress, deadlines=deadlines)
+    me = current_user.user_id
+    progress = services.reviewer_progress(session, me)
+    assessments = queries.reviewer_assessments(session, me)
+    return render_template("review/dashboard.html", progress=progress, assessments=assessments,
+                           deadlines={a.id: a.deadlines for a in assessments},
+                           towns={a.id: queries.assessment_towns(session, a.id) for a in assessments},
+                           conflicts={a.id: queries.conflicts(session, a.id, me) for a in assessments},
+                           routed=sum(a.status == "pending" for a, _ in queries.routed_appeals(session, me)))
+
+
+@bp.post("/<int:assessment_id>/conflicts")
+@role_required("reviewer")
+def declare_conflict(assessment_id: int):
+    """The reviewer declares that they belong to a town (回避), with a reason."""
+    town_id = request.form.get("town_id", "")
+    try:
+        if not (town_id.isascii() and town_id.isdigit()):
+            raise InvalidInput("town_id", N_("请选择单位"))
+        operations.declare_conflict(get_session(), actor(), assessment_id, current_user.user_id, int(town_id),
+                                    request.form.get("reason", ""))
+        flash(_("已申报回避：该单位不再由您评分"), "ok")
+    except InvalidInput as exc:
+        flash(_("未保存：%(reason)s", reason=translate(exc.message)), "error")
+    return redirect(url_for("review.dashboard") + f"#assessment-{assessment_id}")
 
 
 @bp.get("/<int:assessment_id>/towns/<int:town_id>")
@@ -58,12 +92,13 @@ def save_mark(assessment_id: int, town_id: int, item_id: str):
     try:
         saved = services.record_mark(
             session, actor(), assessment_id=assessment_id, town_id=town_id, item_id=item_id,
-            reviewer_id=current_user.user_id, inputs=inputs, expected_version=int(version), hold=hold)
+            reviewer_id=current_user.user_id, inputs=inputs, expected_version=int(version), hold=hold,
+            running_total=False)  # aggregates stay hidden from reviewers (their own item points only)
     except InvalidMark as exc:
         return jsonify({"error": "invalid", "field": exc.field, "message": translate(exc.message)}), 422
     return jsonify({"saved": True, "version": saved.version, "complete": saved.complete, "draft": saved.draft,
                     "problem": translate(saved.problem), "field": saved.problem_field,
-                    "item_points": translate(saved.item_points), "town_total": translate(saved.town_total)})
+                    "item_points": translate(saved.item_points)})
 
 
 @bp.get("/<int:assessment_id>/towns/<int:town_id>/search")
@@ -108,4 +143,3 @@ def _mime(kind: str) -> str:
     from scoring.evidence import MIME_TYPES
 
     return MIME_TYPES.get(kind, "application/octet-stream")
-from web.review import sheets as _sheets  # noqa: E402,F401 - registers the score sheet views on ``bp``

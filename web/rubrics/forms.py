@@ -44,12 +44,12 @@ _CHOICES = {"method.kind", "not_applicable", "total", "delete"}
 FIELDS = {
     "": {"id", "title", "year", "issuer", "total_points", "aggregation.rule", "quota_rounding", "quota_min_places",
          "bonus.combine",
-         "aggregation.disagreement_threshold", "tie_break", "bonus.cap", "bonus.items", "categories",
+         "aggregation.disagreement_threshold", "aggregation.reviewers", "tie_break", "bonus.cap", "bonus.items", "categories",
          "grades", "vetoes", "note"},
     "c": {"id", "title", "points", "items", "groups"},
     "g": {"id", "title", "points", "items"},
     "i": {"id", "title", "max_points", "method.kind", "method.cap", "method.full_at", "method.rules",
-          "method.levels", "criteria", "scoring_rules", "evidence_required", "department",
+          "method.levels", "criteria", "scoring_rules", "evidence_required", "department", "reviewers",
           "not_applicable", "sources"},
     "r": {"id", "reason", "amount", "cap"},
     "l": {"name", "points", "description"},
@@ -102,6 +102,7 @@ def rubric_data(form: Mapping[str, str], *, key: str, version: int, add: str = "
     aggregation: dict[str, Any] = {}
     _put(aggregation, "rule", _text(f.get("aggregation.rule")))
     _put(aggregation, "disagreement_threshold", _number(f.get("aggregation.disagreement_threshold")))
+    _put(aggregation, "reviewers", _integer(f.get("aggregation.reviewers")))
     if aggregation:
         data["aggregation"] = aggregation
     data["grades"] = [_grade(row) for row in root.rows("grade", keep_blank)]
@@ -211,6 +212,7 @@ def _item(row: _Row, keep_blank: bool) -> dict:
     _put(data, "scoring_rules", _text(f.get("scoring_rules")))
     data["evidence_required"] = _lines(f.get("evidence_required"))
     _put(data, "department", _text(f.get("department")))
+    _put(data, "reviewers", _integer(f.get("reviewers")))
     _put(data, "not_applicable", _text(f.get("not_applicable")))
     data["sources"] = _lines(f.get("sources"))
     return data

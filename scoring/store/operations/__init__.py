@@ -7,14 +7,28 @@ One module per aggregate (users, assessments, evidence, marks); callers keep usi
 ``operations.<name>``.
 """
 
-from scoring.store.operations.appeals import Attachment, decide_appeal, file_appeal
+from scoring.store.operations.appeals import (
+    Attachment,
+    decide_appeal,
+    file_appeal,
+    route_appeal,
+    set_arbiter,
+)
 from scoring.store.operations.assessments import (
-    assign,
     create_assessment,
     save_rubric_version,
     set_deadlines,
     set_document,
     set_phase,
+)
+from scoring.store.operations.assignments import (
+    assign,
+    assign_by_department,
+    copy_assignments,
+    declare_conflict,
+    reassign_town,
+    set_matrix,
+    set_reviewer_towns,
     unassign,
 )
 from scoring.store.operations.base import operation
@@ -34,7 +48,8 @@ from scoring.store.operations.users import (
     update_user,
 )
 
-__all__ = ["MAX_INPUTS_BYTES", "Attachment", "Placing", "SavedMarkRow", "add_evidence", "assign", "authenticate",
+__all__ = ["MAX_INPUTS_BYTES", "Attachment", "route_appeal", "set_arbiter", "Placing", "SavedMarkRow", "add_evidence", "assign", "assign_by_department",
+           "authenticate", "copy_assignments", "declare_conflict", "reassign_town", "set_matrix", "set_reviewer_towns",
            "change_password", "create_assessment", "create_district", "create_town", "create_user", "decide_appeal",
            "edit_user", "end_sessions", "file_appeal", "operation", "rename_town", "reset_password", "resolve_disagreement", "save_mark",
            "save_rubric_version", "set_deadlines", "set_document", "set_phase", "snapshot_ranking", "unassign", "update_user"]

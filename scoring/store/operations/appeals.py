@@ -19,6 +19,8 @@ from scoring.errors import InvalidInput, InvalidMark, NotPermitted
 from scoring.marks import read_mark
 from scoring.messages import N_
 from scoring.store.audit import Actor, record
+from scoring.store.conflicts import has_conflict, require_no_conflict
+from scoring.store.history import arbiter_of
 from scoring.store.models import Appeal, Assessment, MarkRow, User, utcnow
 from scoring.store.operations.base import fits, get, operation
 from scoring.store.operations.evidence import store_bytes
@@ -77,17 +79,22 @@ def decide_appeal(session: Session, actor: Actor, appeal_id: int, *, adjust: boo
                   inputs: dict | None = None) -> Appeal:
     """Uphold the mark, or replace its inputs by ``inputs`` (a valid, complete mark); audited.
 
-    Refused (NotPermitted) to the reviewer who gave the mark and to town leaders; refused
+    Decided by an administrator or the appeal's arbiter (``arbiter_of``); refused
+    (NotPermitted) to anyone else, always to the reviewer who gave the mark and to anyone
+    who conflicts with the town (ConflictOfInterest); refused
     (InvalidMark, nothing changed) when the adjusted inputs are not a valid mark.
     """
     appeal = get(session, Appeal, appeal_id)
     assessment = get(session, Assessment, appeal.assessment_id)
     phases.require(assessment.phase, "decide_appeal")
     decider = session.get(User, actor.id) if actor.id is not None else None
-    if decider is None or decider.role not in ("admin", "reviewer") or not decider.active:
-        raise NotPermitted("only an administrator or a reviewer decides an appeal")
+    if decider is None or not decider.active:
+        raise NotPermitted("only an administrator or the designated arbiter decides an appeal")
     if decider.id == appeal.reviewer_id:
         raise NotPermitted("the reviewer who gave the mark cannot decide its appeal")
+    if decider.role != "admin" and decider.id != arbiter_of(appeal, assessment):
+        raise NotPermitted("only an administrator or the designated arbiter decides an appeal")
+    require_no_conflict(session, appeal.assessment_id, decider.id, appeal.town_id)
     if appeal.status != "pending":
         raise InvalidInput("appeal", N_("该申诉已处理"))
     reply = reply.strip()
@@ -122,3 +129,58 @@ def decide_appeal(session: Session, actor: Actor, appeal_id: int, *, adjust: boo
            town_id=appeal.town_id, item_id=appeal.item_id, before={"status": "pending"},
            after={"status": appeal.status}, reason=reply)
     return appeal
+
+
+def _arbiter(session: Session, arbiter_id: int) -> User:
+    arbiter = session.get(User, arbiter_id)
+    if arbiter is None or arbiter.role not in ("admin", "reviewer") or not arbiter.active:
+        raise InvalidInput("arbiter_id", N_("复核人须为在用的管理员或评分人"))
+    return arbiter
+
+
+def _require_admin(session: Session, actor: Actor) -> None:
+    user = session.get(User, actor.id) if actor.id is not None else None
+    if user is None or user.role != "admin":
+        raise NotPermitted("only an administrator designates an arbiter")
+
+
+@operation
+def route_appeal(session: Session, actor: Actor, appeal_id: int, arbiter_id: int | None) -> Appeal:
+    """Route one pending appeal to an arbiter (None: back to the assessment's); audited.
+
+    Refused for the mark's own reviewer and for anyone who conflicts with the town.
+    """
+    _require_admin(session, actor)
+    appeal = get(session, Appeal, appeal_id)
+    phases.require(get(session, Assessment, appeal.assessment_id).phase, "decide_appeal")
+    if appeal.status != "pending":
+        raise InvalidInput("appeal", N_("该申诉已处理"))
+    name = ""
+    if arbiter_id is not None:
+        arbiter = _arbiter(session, arbiter_id)
+        if arbiter.id == appeal.reviewer_id:
+            raise InvalidInput("arbiter_id", N_("申诉不能交由给出该评分的评分人复核"))
+        if has_conflict(session, appeal.assessment_id, arbiter.id, appeal.town_id):
+            raise InvalidInput("arbiter_id", N_("%(name)s 与该单位存在利益冲突，不能复核", name=arbiter.display_name))
+        name = arbiter.display_name
+    before = {"arbiter_id": appeal.arbiter_id}
+    appeal.arbiter_id = arbiter_id
+    record(session, actor, "appeal.route", "appeal", str(appeal.id), assessment_id=appeal.assessment_id,
+           town_id=appeal.town_id, item_id=appeal.item_id, before=before,
+           after={"arbiter_id": arbiter_id, "arbiter": name})
+    return appeal
+
+
+@operation
+def set_arbiter(session: Session, actor: Actor, assessment_id: int, arbiter_id: int | None) -> Assessment:
+    """Designate who decides the assessment's appeals (besides administrators); audited."""
+    _require_admin(session, actor)
+    assessment = get(session, Assessment, assessment_id)
+    phases.require(assessment.phase, "set_deadlines")  # an archived assessment refuses every edit
+    name = _arbiter(session, arbiter_id).display_name if arbiter_id is not None else ""
+    before = {"arbiter_id": assessment.arbiter_id}
+    assessment.arbiter_id = arbiter_id
+    assessment.version += 1
+    record(session, actor, "assessment.arbiter", "assessment", str(assessment.id), assessment_id=assessment.id,
+           before=before, after={"arbiter_id": arbiter_id, "arbiter": name})
+    return assessment

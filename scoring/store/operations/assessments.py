@@ -1,11 +1,11 @@
-"""Rubric versions, assessments, their phases, deadlines and assignments."""
+"""Rubric versions, assessments, their phases and deadlines (assignments: ``operations.assignments``)."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoring import phases
@@ -16,10 +16,8 @@ from scoring.store.audit import Actor, record
 from scoring.store.models import (
     Assessment,
     AssessmentTown,
-    Assignment,
     RubricVersion,
     Town,
-    User,
     utcnow,
 )
 from scoring.store.operations.base import fits, get, operation
@@ -151,35 +149,3 @@ def set_document(session: Session, actor: Actor, assessment_id: int, *, issuer: 
     record(session, actor, "assessment.document", "assessment", str(assessment.id), assessment_id=assessment.id,
            before=before, after={"issuer": issuer, "document_number": document_number})
     return assessment
-
-
-@operation
-def assign(session: Session, actor: Actor, assessment_id: int, reviewer_id: int, item_ids: list[str],
-           town_id: int | None = None) -> list[Assignment]:
-    """Let a reviewer score these items (for every town, or one town); skips existing ones."""
-    phases.require(get(session, Assessment, assessment_id).phase, "edit_setup")
-    reviewer = get(session, User, reviewer_id)
-    if reviewer.role != "reviewer":
-        raise InvalidInput("reviewer_id", N_("只能给评分人分配考核项目"))
-    existing = set(session.execute(
-        select(Assignment.item_id).where(Assignment.assessment_id == assessment_id,
-                                         Assignment.reviewer_id == reviewer_id,
-                                         Assignment.town_id.is_(None) if town_id is None
-                                         else Assignment.town_id == town_id)).scalars())
-    rows = [Assignment(assessment_id=assessment_id, reviewer_id=reviewer_id, item_id=i, town_id=town_id)
-            for i in item_ids if i not in existing]
-    session.add_all(rows)
-    record(session, actor, "assignment.add", "assignment", f"{assessment_id}/{reviewer_id}",
-           assessment_id=assessment_id, town_id=town_id,
-           after={"reviewer": reviewer.username, "items": [r.item_id for r in rows]})
-    return rows
-
-
-@operation
-def unassign(session: Session, actor: Actor, assignment_id: int) -> None:
-    row = get(session, Assignment, assignment_id)
-    # Which marks count follows the assignments: after scoring closes, results must not move.
-    phases.require(get(session, Assessment, row.assessment_id).phase, "edit_setup")
-    record(session, actor, "assignment.remove", "assignment", str(row.id), assessment_id=row.assessment_id,
-           town_id=row.town_id, item_id=row.item_id, before={"reviewer_id": row.reviewer_id, "item": row.item_id})
-    session.execute(delete(Assignment).where(Assignment.id == row.id))

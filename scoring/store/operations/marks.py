@@ -14,6 +14,7 @@ from scoring.errors import InvalidInput, InvalidMark, StaleEdit
 from scoring.marks import read_mark
 from scoring.messages import N_
 from scoring.store.audit import Actor, record
+from scoring.store.conflicts import require_no_conflict
 from scoring.store.models import (
     Assessment,
     MarkRow,
@@ -93,6 +94,7 @@ def _write_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     rubric_version_id, problem = checked
     assessment = get(session, Assessment, assessment_id)
     phases.require_open(assessment.phase, "score", assessment.deadlines)
+    require_no_conflict(session, assessment_id, reviewer_id, town_id)  # every path: page, autosave, import
     if assessment.rubric_version_id != rubric_version_id:  # changed since the check: check again
         problem = _held(_check(session, assessment.rubric_version_id, town_id, item_id, reviewer_id, inputs),
                         item_id, hold)

@@ -46,6 +46,9 @@ def test_an_appeal_decided_by_the_reviewer_who_gave_the_mark_is_refused(db, ids)
     db.expire_all()
     assert db.get(MarkRow, mark.id).inputs == original  # the mark did not move
 
+    with pytest.raises(NotPermitted):  # a reviewer decides only appeals routed to them
+        appeal_service.decide_appeal(db, actor(ids, "fazhiban"), appeal.id, adjust=False, reply="扣分有据")
+    operations.route_appeal(db, actor(ids, "admin"), appeal.id, ids["users"]["fazhiban"])
     decided = appeal_service.decide_appeal(db, actor(ids, "fazhiban"), appeal.id, adjust=False, reply="扣分有据")
     assert (decided.status, decided.decided_by) == ("upheld", ids["users"]["fazhiban"])
 

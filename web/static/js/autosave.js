@@ -146,7 +146,6 @@
       if (tag) tag.dataset.state = state;
       show(form, "problem", body.draft ? (body.problem || "") + (body.complete ? " " + i18n("still-counting") : "") : "");
       if (body.item_points !== undefined) show(form, "points", body.item_points || "—");
-      if (body.town_total) document.getElementById("town-total").textContent = body.town_total;
       form.dispatchEvent(new CustomEvent("mark-saved", { bubbles: true, detail: { state, body } }));
       return !body.draft;
     }

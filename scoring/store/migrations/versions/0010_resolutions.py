@@ -1,13 +1,13 @@
 """resolutions of disagreements between reviewers' marks
 
 Revision ID: 0010_resolutions
-Revises: 0005_year
+Revises: 0009_assign
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010_resolutions'
-down_revision = '0005_year'
+down_revision = '0009_assign'
 branch_labels = None
 depends_on = None
 

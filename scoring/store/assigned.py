@@ -1,0 +1,65 @@
+"""Who scores what, read from the assignments: which items a reviewer scores for a town and
+which stored marks count. Conflicts of interest (``scoring.store.conflicts``) override both."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, not_, or_, select
+from sqlalchemy.orm import Session
+
+from scoring.store.conflicts import conflict_clause, conflicted_towns
+from scoring.store.models import Assessment, Assignment, MarkRow
+from scoring.store.views import AssessmentView, AssignmentView, view_of
+
+
+def counting_clause():
+    """The condition that a stored mark counts.
+
+    Its reviewer is still assigned the item for its town (an assignment for every town, or
+    for this one), or the administrator kept the mark when removing the assignment; and
+    the reviewer does not conflict with the town (a conflict declared after scoring
+    withdraws the marks already given).
+    """
+    assigned = select(Assignment.id).where(
+        Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
+        Assignment.item_id == MarkRow.item_id,
+        or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
+    return and_(or_(assigned, MarkRow.kept.is_(True)), not_(conflict_clause(MarkRow.assessment_id, MarkRow.reviewer_id, MarkRow.town_id)))
+
+
+def assigned_items(session: Session, assessment_id: int, reviewer_id: int, town_id: int | None = None) -> set[str]:
+    """Item ids this reviewer scores (for one town, when given: none for a town they conflict with)."""
+    if town_id is not None and town_id in conflicted_towns(session, assessment_id, reviewer_id):
+        return set()
+    query = select(Assignment.item_id).where(Assignment.assessment_id == assessment_id,
+                                             Assignment.reviewer_id == reviewer_id)
+    if town_id is not None:
+        query = query.where(or_(Assignment.town_id.is_(None), Assignment.town_id == town_id))
+    return set(session.execute(query).scalars())
+
+
+def assignments(session: Session, assessment_id: int) -> list[AssignmentView]:
+    return [view_of(AssignmentView, row) for row in session.execute(
+        select(Assignment).where(Assignment.assessment_id == assessment_id)
+        .order_by(Assignment.reviewer_id, Assignment.item_id)).scalars()]
+
+
+def reviewer_assessments(session: Session, reviewer_id: int) -> list[AssessmentView]:
+    ids = select(Assignment.assessment_id).where(Assignment.reviewer_id == reviewer_id)
+    return [view_of(AssessmentView, row) for row in session.execute(
+        select(Assessment).where(Assessment.id.in_(ids))
+        .order_by(Assessment.year.desc(), Assessment.id.desc())).scalars()]
+
+
+def previous_assessment(session: Session, assessment_id: int) -> AssessmentView | None:
+    """The district's assessment of the latest earlier year (last year's, to copy from)."""
+    this = session.get(Assessment, assessment_id)
+    if this is None:
+        return None
+    row = session.execute(select(Assessment).where(
+        Assessment.district_id == this.district_id, Assessment.year < this.year)
+        .order_by(Assessment.year.desc(), Assessment.id.desc()).limit(1)).scalar_one_or_none()
+    if row is None:  # two runs of one year: the one made before this
+        row = session.execute(select(Assessment).where(
+            Assessment.district_id == this.district_id, Assessment.year == this.year, Assessment.id < this.id)
+            .order_by(Assessment.id.desc()).limit(1)).scalar_one_or_none()
+    return view_of(AssessmentView, row) if row is not None else None
