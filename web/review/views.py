@@ -143,3 +143,7 @@ def _mime(kind: str) -> str:
     from scoring.evidence import MIME_TYPES
 
     return MIME_TYPES.get(kind, "application/octet-stream")
+
+
+from web.review import appeals as _appeals  # noqa: E402,F401 - registers the arbiter's appeal views on ``bp``
+from web.review import sheets as _sheets  # noqa: E402,F401 - registers the score sheet views on ``bp``
