@@ -91,7 +91,8 @@ def _write_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
                 checked: tuple[int, InvalidMark | None], hold=None) -> SavedMarkRow:
     """The write transaction of ``save_mark``: phase and version checks, the row, the audit event."""
     rubric_version_id, problem = checked
-    assessment = get(session, Assessment, assessment_id)
+    assessment = session.execute(select(Assessment.phase, Assessment.deadlines, Assessment.rubric_version_id)
+                                 .where(Assessment.id == assessment_id)).one()  # columns, not the ORM row
     phases.require_open(assessment.phase, "score", assessment.deadlines)
     if assessment.rubric_version_id != rubric_version_id:  # changed since the check: check again
         problem = _held(_check(session, assessment.rubric_version_id, town_id, item_id, reviewer_id, inputs),
