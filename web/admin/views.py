@@ -25,6 +25,7 @@ from scoring.phases import DEADLINE_KEYS, GRACE_KEY, PHASES
 from scoring.services.coverage import assessment_coverage, coverage_counts, town_coverage
 from scoring.store import operations, queries
 from scoring.store.models import ROLES
+from web.admin.ranking_page import page_of
 from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
@@ -76,10 +77,11 @@ def assessment(assessment_id: int):
     session = get_session()
     row = queries.assessment(session, assessment_id)
     ranking = services.district_ranking(session, assessment_id)
+    page = page_of(ranking, request.args.get("page", 1, type=int))
     rubric = queries.assessment_rubric(session, assessment_id)
     reviewers = [u for u in queries.users(session) if u.role == "reviewer"]
     towns = queries.assessment_towns(session, assessment_id)
-    return render_template("admin/assessment.html", assessment=row, ranking=ranking, rubric=rubric,
+    return render_template("admin/assessment.html", assessment=row, ranking=ranking, page=page, rubric=rubric,
                            towns=towns, town_ids={name: tid for tid, name in towns.items()},
                            assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
                            users={u.id: u for u in queries.users(session)},
