@@ -1,21 +1,21 @@
 """After a save: the item's points and the town's running total, from that town's marks alone.
 
 Neither needs the district (a town's total depends on its own marks). Both are remembered
-under the content they come from: a mark's points under its inputs, a town's total under
-the set of its counting marks (``mark_frames.entries`` keys: item, reviewer and the stored
-inputs). A save that changes nothing that counts (a draft, a comment typed over a complete
-mark) therefore computes nothing, and one that does computes this one town.
+under what they are computed from (``marks.frame_values``: a mark's method inputs, without
+its comment or citations): a mark's points under its values, a town's total under the set of
+its counting marks' (item, reviewer, values). A save that changes nothing that counts (a
+draft, a comment typed over a complete mark) therefore computes nothing, and one that
+changes a score computes this one town.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 
 from sqlalchemy.orm import Session
 
-from scoring.marks import mark_table, read_mark
+from scoring.marks import frame_values, mark_table, read_mark
 from scoring.messages import N_, Message
 from scoring.method_points import mark_points
 from scoring.points import format_points
@@ -42,10 +42,10 @@ def points_text(rubric: Rubric, marks: list) -> dict[str, Message | str]:
 
 def item_points(rubric: Rubric, rubric_version_id: int, item_id: str, inputs: dict) -> Message | str:
     """The points of one valid mark of an item (the method's own computation, remembered)."""
-    key = (rubric_version_id, item_id, json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str))
+    mark = read_mark(rubric, town="-", item=item_id, reviewer="-", inputs=inputs)
+    key = (rubric_version_id, item_id, _scored(frame_values(mark)))  # a new comment: the same points
     found = _get(_points, key)
     if found is None:
-        mark = read_mark(rubric, town="-", item=item_id, reviewer="-", inputs=inputs)
         found = points_text(rubric, [mark]).get(item_id, "")
         _put(_points, key, found)
     return found
@@ -69,7 +69,7 @@ def town_running_total(session: Session, assessment_id: int, town_id: int, *, ru
     missing = sum(1 for _, item in rubric.all_items() if item.id not in scored)
     if missing:
         return N_("未完成，缺 %(n)s 项", n=missing)
-    content = frozenset(key for key, _ in counting)
+    content = frozenset((key[1], key[3], _scored(entry)) for key, entry in counting)  # not the comments
     total = _get(_totals, content)
     if total is None:
         town = town or queries.assessment_town(session, assessment_id, town_id) or ""
@@ -77,6 +77,12 @@ def town_running_total(session: Session, assessment_id: int, town_id: int, *, ru
         total = int(town_results(rubric, item_scores(rubric, table, [town]), table)["total"].iloc[0])
         _put(_totals, content, total)
     return format_points(total)
+
+
+def _scored(entry: tuple) -> tuple:
+    """A mark's ``frame_values`` as a key: NaN (no value) as None, since NaN != NaN."""
+    values, deductions, claims = entry
+    return tuple(None if v != v else v for v in values), deductions, claims
 
 
 def _get(memo: OrderedDict, key):

@@ -18,7 +18,7 @@ from sqlalchemy import Text, and_, cast, select
 from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidMark
-from scoring.marks import MARK_COLUMNS, METHOD_COLUMNS, MarkTable, read_mark
+from scoring.marks import MARK_COLUMNS, MarkTable, frame_values, read_mark
 from scoring.store.models import Assessment, AssessmentTown, MarkRow, Town, User
 from scoring.store.queries import UnusableMark, counting_clause, rubric_of_version
 
@@ -125,6 +125,4 @@ def _check(rubric, item: str, town: str, reviewer: str, text: str) -> tuple | _P
         mark = read_mark(rubric, town=town, item=item, reviewer=reviewer, inputs=inputs)
     except InvalidMark as exc:
         return _Problem(exc.message)
-    values = (bool(mark.triggered), mark.not_applicable, *(column(mark) for column in METHOD_COLUMNS.values()))
-    return (values, tuple((d.rule, d.count) for d in mark.deductions),
-            tuple((c.matter, c.level) for c in mark.claims))
+    return frame_values(mark)
