@@ -8,8 +8,8 @@ through ``services.record_mark``, audited; larger: marks inserted in bulk, see d
 Pages are requested through the Flask app in-process (server time: routing, services,
 templates; no network). "first view after a save" follows a save that changed the town's
 total (the cached outcome catches up with that town); "warm" is the median of the views after
-it. Saves are timed through ``services.record_mark``: a comment typed over a complete mark
-(a draft: nothing that counts changes) and a score that changes the town's total; the
+it. Saves are timed through ``services.record_mark``: a new comment on a score (the total is
+unchanged) and a score not seen before (the town's total is computed); the
 endpoint line adds Flask, the session and JSON. The floor is the same update of a mark plus
 an audit row in raw SQL on the same database. Every figure is printed as wall and CPU time
 (the machine is shared: wall time includes waiting for a core), each target with met / NOT
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -141,21 +142,23 @@ def measure(settings, engine, factory, seeded, repeat: int) -> None:
     admin.post("/login", data={"username": "admin", "password": PASSWORD})
     sheet.post("/login", data={"username": "sifaju", "password": PASSWORD})
     counter = iter(range(10**6))
-    scores = [{"deductions": [{"rule": item.method.rules[0].id, "count": n % 3 + 1, "reason": "基准"}]}
-              for n in range(3)]  # valid marks that change the town's total in turn
+    rule = item.method.rules[0].id
+
+    def score(count: int, comment: str = "") -> dict:
+        return {"deductions": [{"rule": rule, "count": count, "reason": "基准"}], "comment": comment}
 
     def version() -> int:
         with factory() as session:
             return queries.reviewer_marks(session, aid, town_id, reviewer)[item.id].version
 
-    def save_service(inputs: dict | None = None) -> Timed:
+    def save_service(inputs: dict) -> Timed:
         """One save through services.record_mark (what the endpoint calls), timed alone."""
         expected = version()
         with factory() as session:
             one = Timed()
             one.add(lambda: services.record_mark(
                 session, Actor(reviewer, "sifaju"), assessment_id=aid, town_id=town_id, item_id=item.id,
-                reviewer_id=reviewer, inputs=inputs or {"comment": f"基准{next(counter)}"}, expected_version=expected))
+                reviewer_id=reviewer, inputs=inputs, expected_version=expected))
             return one
 
     def save_endpoint() -> None:
@@ -171,28 +174,29 @@ def measure(settings, engine, factory, seeded, repeat: int) -> None:
         "reviewer sheet": lambda: sheet.get(f"/review/{aid}/towns/{town_id}"),
         "admin assessment": lambda: admin.get(f"/admin/assessments/{aid}"),
     }
+    n = max(repeat, 20)
+    floor = database_floor(engine, aid, town_id, item.id, reviewer, n)  # its audit rows: computed again below
     for call in pages.values():
         assert call().status_code == 200
-    n = max(repeat, 20)
-    draft = merged([save_service() for _ in range(n)])
-    scored = merged([save_service(scores[k % 3]) for k in range(n)])
+    save_service(score(1))
+    comment = merged([save_service(score(1, f"基准{k}")) for k in range(n)])
+    scored = merged([save_service(score(2 + k % 900)) for k in range(n)])  # a count not seen before
     endpoint = timed(save_endpoint, n)[1]
-    floor = database_floor(engine, aid, town_id, item.id, reviewer, n)
     page_target = 100 if len(seeded.towns) <= 200 else 150
     print(f"{'what':38} {'wall ms':>8} {'CPU ms':>8}   target")
     print(f"{'database floor (update + audit row)':38} {ms(floor)}")
-    verdict("save, a comment (draft), service", *draft.median, 5, floor)
-    verdict("save, a score that changes the total", *scored.median, 5, floor)
+    verdict("save, a new comment on a score", *comment.median, 5, floor)
+    verdict("save, a new score (town total computed)", *scored.median, 5, floor)
     verdict("save, endpoint (Flask, JSON, session)", *endpoint.median, None, floor)
     for name, call in pages.items():
-        save_service(scores[next(counter) % 3])  # a change of the total: the next view catches up
+        save_service(score(next(counter) % 900 + 1))  # a new total: the next view catches up
         first, warm = timed(call, repeat)
         verdict(f"{name}, first view after a save", *first.median, page_target)
         verdict(f"{name}, warm", *warm.median, page_target)
-    ranking_pdf(settings, factory, aid, scores, save_service, len(seeded.towns))
+    ranking_pdf(settings, factory, aid, lambda n: save_service(score(n % 900 + 1)), len(seeded.towns))
 
 
-def ranking_pdf(settings, factory, aid: int, scores: list[dict], save, towns: int) -> None:
+def ranking_pdf(settings, factory, aid: int, save, towns: int) -> None:
     """The ranking PDF after a change of the data: in a process that rendered before (the
     renderer's fonts and stylesheets loaded, as in a serving worker), and in a fresh one."""
     from scoring.report.pdf import get_renderer
@@ -205,7 +209,8 @@ def ranking_pdf(settings, factory, aid: int, scores: list[dict], save, towns: in
     get_renderer()
     warm = Timed()
     for n in range(3):
-        save(scores[n % 3])  # new data: the PDF is not in the cache
+        save(n + 1)
+        shutil.rmtree(settings.instance_path / "pdf-cache", ignore_errors=True)  # not rendered before
         with factory() as session:
             warm.add(lambda: render(settings, session, aid))
     verdict("ranking PDF after a change (warm worker)", *warm.median, 1000 if towns <= 200 else None)
