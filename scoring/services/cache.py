@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from scoring.outcome import Outcome, compute_outcome, with_towns
 from scoring.rubric import Rubric
 from scoring.store import queries
+from scoring.store.lean import Change
 from scoring.store.mark_frames import counting_marks, entries, table_of
 
 _FORMAT = "outcome-2"  # change when CachedOutcome's shape changes, so old files are never read
@@ -110,7 +111,7 @@ def _caught_up(session: Session, assessment_id: int, rubric: Rubric, base: Cache
     return CachedOutcome(with_towns(rubric, base.outcome, marks.table, sorted(names)), unusable, version)
 
 
-def _changed_towns(changes: list[queries.Change], assessment_id: int) -> set[int] | None:
+def _changed_towns(changes: list[Change], assessment_id: int) -> set[int] | None:
     """Town ids whose marks changed in these events; None if one could change anything else."""
     dirty: set[int] = set()
     for change in changes:

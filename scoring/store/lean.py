@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from scoring.store.models import Assessment, AssessmentTown, Assignment, AuditEvent, Town
+from scoring.store.models import Assessment, AssessmentTown, Assignment, AuditEvent, Town, User
 
 
 @dataclass(frozen=True)
@@ -62,3 +62,10 @@ def changes(session: Session, after: int, upto: int, limit: int) -> list[Change]
     if len(rows) > limit:
         return None
     return [Change(*row) for row in rows]
+
+
+def signed_in_user(session: Session, user_id: int):
+    """The columns a request needs of its signed-in user (a Row with those names), or None."""
+    return session.execute(select(User.id, User.username, User.display_name, User.role, User.department,
+                                  User.town_id, User.active, User.session_version)
+                           .where(User.id == user_id)).first()
