@@ -76,6 +76,10 @@ def test_the_running_total_after_each_save_equals_the_full_recomputation(session
     assert "未完成" not in str(saved.town_total)
     changed = save(session, ids, missing[0], good_inputs(rubric, missing[0], 99))  # an edit of a complete town
     assert str(changed.town_total) == recomputed_total(session, ids)
+    commented = save(session, ids, missing[0], {**good_inputs(rubric, missing[0], 99), "comment": "复核无误"})
+    assert commented.town_total == changed.town_total and commented.item_points == changed.item_points
+    back = save(session, ids, missing[0], good_inputs(rubric, missing[0], 0))  # as after the loop: remembered
+    assert str(back.town_total) == recomputed_total(session, ids)
 
 
 def test_a_save_invalidates_the_cached_outcome(session, ids):
