@@ -141,13 +141,47 @@ def run_phase(port: int, reviewers: list[tuple[str, list[tuple[int, str]]]], aid
     return {"saves": len(latencies), "seconds": took, "latencies": sorted(latencies), "errors": dict(errors)}
 
 
-def report(name: str, result: dict) -> None:
+def percentile(values: list[float], p: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * p))] if values else float("nan")
+
+
+def report(name: str, result: dict, *, min_rate: float | None = None, max_p95_ms: float | None = None) -> None:
+    """One phase: saves/s, client-side p50/p95/p99, errors, and its target with met / NOT met."""
     lat = result["latencies"]
+    rate = result["saves"] / result["seconds"]
 
     def pct(p: float) -> str:
-        return f"{lat[min(len(lat) - 1, int(len(lat) * p))] * 1000:7.1f}" if lat else "      -"
-    print(f"{name:34} {result['saves'] / result['seconds']:7.1f} saves/s  p50 {pct(.5)}  p95 {pct(.95)}"
-          f"  p99 {pct(.99)} ms  n={result['saves']}  errors={result['errors'] or 0}")
+        return f"{percentile(lat, p) * 1000:7.1f}" if lat else "      -"
+    line = (f"{name:34} {rate:7.1f} saves/s  p50 {pct(.5)}  p95 {pct(.95)}  p99 {pct(.99)} ms  "
+            f"n={result['saves']}  errors={result['errors'] or 0}")
+    if min_rate is not None:
+        line += f"   target >= {min_rate:g}/s: {'met' if rate >= min_rate else 'NOT met'}"
+    if max_p95_ms is not None:
+        met = bool(lat) and percentile(lat, .95) * 1000 < max_p95_ms
+        line += f"   target p95 < {max_p95_ms:g} ms: {'met' if met else 'NOT met'}"
+    print(line)
+
+
+def server_times(log: Path, since: int) -> list[float]:
+    """Server-side ms of each save the app logged (its JSON request lines), from byte ``since``."""
+    times = []
+    with open(log, "rb") as file:
+        file.seek(since)
+        for raw in file:
+            try:
+                entry = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and str(entry.get("path", "")).endswith("/mark") and "ms" in entry:
+                times.append(float(entry["ms"]))
+    return sorted(times)
+
+
+def report_server(log: Path, since: int) -> None:
+    times = server_times(log, since)
+    if times:
+        print(f"{'  server time per save (app log)':34} p50 {percentile(times, .5):5.0f}  p95 {percentile(times, .95):5.0f}"
+              f" ms (whole ms)  target < 5 ms: {'met' if percentile(times, .5) < 5 else 'NOT met'}")
 
 
 def check(factory, aid: int, users: dict[str, int], acked: list) -> None:
@@ -220,12 +254,19 @@ def run(backend: str, port: int, args) -> None:
         clients = sign_in(port, reviewers, aid)
         print(f"{'logins (form) + first page':34} {len(clients)} in {time.perf_counter() - begun:.1f} s")
         phase = (port, reviewers, aid)
+        log = root / "gunicorn.log"
+        mark = log.stat().st_size
         report("1 reviewer, flat out", run_phase(port, reviewers[:1], aid, args.flat, False, versions, acked,
                                                  lock, clients))
+        report_server(log, mark)
+        mark = log.stat().st_size
         report(f"{args.reviewers} reviewers, a save every 1-3 s",
-               run_phase(*phase, args.paced, True, versions, acked, lock, clients))
+               run_phase(*phase, args.paced, True, versions, acked, lock, clients), max_p95_ms=100)
+        report_server(log, mark)
+        mark = log.stat().st_size
         report(f"{args.reviewers} reviewers, flat out",
-               run_phase(*phase, args.flat, False, versions, acked, lock, clients))
+               run_phase(*phase, args.flat, False, versions, acked, lock, clients), min_rate=200)
+        report_server(log, mark)
         print(f"{'load average after':34} {os.getloadavg()[0]:.2f}")
         check(factory, aid, seeded.users, acked)
         engine.dispose()

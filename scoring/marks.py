@@ -123,14 +123,22 @@ METHOD_COLUMNS = frame_columns()
 MARK_COLUMNS = ["town", "item", "reviewer", "triggered", "not_applicable", *METHOD_COLUMNS]
 
 
+def frame_values(mark: MarkBase) -> tuple[tuple, tuple, tuple]:
+    """What the results pipeline reads of a mark: its row's values after town, item and
+    reviewer (triggered, not_applicable, each method's columns), its (rule, count)
+    deductions and its (matter, level) claims. Comments and citations are not among them."""
+    return ((bool(mark.triggered), mark.not_applicable, *(column(mark) for column in METHOD_COLUMNS.values())),
+            tuple((d.rule, d.count) for d in mark.deductions), tuple((c.matter, c.level) for c in mark.claims))
+
+
 def mark_table(marks: Iterable[MarkBase]) -> MarkTable:
     """Return the table of these marks (for the web and the CLI; benchmarks build frames)."""
     rows, deductions, claims = [], [], []
     for mark_id, mark in enumerate(marks):
-        rows.append((mark.town, mark.item, mark.reviewer, bool(mark.triggered), mark.not_applicable,
-                     *(column(mark) for column in METHOD_COLUMNS.values())))
-        deductions += [(mark_id, d.rule, d.count) for d in mark.deductions]
-        claims += [(mark_id, c.matter, c.level) for c in mark.claims]
+        values, own_deductions, own_claims = frame_values(mark)
+        rows.append((mark.town, mark.item, mark.reviewer, *values))
+        deductions += [(mark_id, *d) for d in own_deductions]
+        claims += [(mark_id, *c) for c in own_claims]
     return MarkTable(
         marks=pd.DataFrame(rows, columns=MARK_COLUMNS).rename_axis("mark_id"),
         deductions=pd.DataFrame(deductions, columns=["mark_id", "rule", "count"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from scoring.bonus_veto import bonus_matters
@@ -58,3 +59,42 @@ def compute_outcome(rubric: Rubric, table: MarkTable, towns: Sequence[str] | Non
     results = town_results(rubric, scores, table)
     ranking, places = rank_towns(rubric, results)
     return Outcome(scores, results, ranking, places, bonus_matters(rubric, table))
+
+
+_LABELS = ("town", "item", "category")  # item_scores columns a town's recomputation never changes
+
+
+def with_towns(rubric: Rubric, outcome: Outcome, table: MarkTable, towns: Sequence[str]) -> Outcome:
+    """Return ``outcome`` with ``towns`` computed again from ``table`` (all their counting marks).
+
+    A town's item scores and results depend on its own marks alone, so the other towns'
+    rows are kept; only the ranking (and the quotas' places) is the district's, so it is
+    computed again from the results. Equal to ``compute_outcome`` over every town's marks
+    (bonus matters: each town's in the same order). ``towns`` must be towns of ``outcome``.
+    """
+    if not towns:
+        return outcome
+    scores = item_scores(rubric, table, towns)
+    results = town_results(rubric, scores, table)
+    order = list(outcome.results["town"])
+    position = {name: k for k, name in enumerate(order)}
+    changed = [position[name] for name in results["town"]]  # KeyError: not a town of the outcome
+    n_items = len(scores) // len(changed)
+    rows = (np.asarray(changed)[:, None] * n_items + np.arange(n_items)).ravel()
+    all_scores = {c: _spliced(outcome.item_scores[c], rows, scores[c]) if c not in _LABELS else outcome.item_scores[c]
+                  for c in outcome.item_scores.columns}
+    all_results = {c: _spliced(outcome.results[c], np.asarray(changed), results[c]) if c != "town"
+                   else outcome.results[c] for c in outcome.results.columns}
+    merged = pd.DataFrame(all_results, columns=outcome.results.columns)
+    ranking, places = rank_towns(rubric, merged)
+    kept = outcome.bonus_matters[~outcome.bonus_matters["town"].isin(set(towns))]
+    matters = pd.concat([kept, bonus_matters(rubric, table)], ignore_index=True) if len(kept) else \
+        bonus_matters(rubric, table)
+    return Outcome(pd.DataFrame(all_scores, columns=outcome.item_scores.columns), merged, ranking, places, matters)
+
+
+def _spliced(column: pd.Series, rows: np.ndarray, values: pd.Series) -> np.ndarray:
+    """The column's values with ``rows`` replaced by ``values`` (a copy: outcomes are shared)."""
+    out = column.to_numpy().copy()
+    out[rows] = values.to_numpy()
+    return out

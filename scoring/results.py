@@ -149,33 +149,34 @@ def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.D
     rescaled = grid("rescaled").astype(bool)
     applicable_max = np.where(rescaled, 0, grid("max"))
     numerator, denominator = grid("exact_num").astype(np.int64), grid("exact_den").astype(np.int64)
-    result = pd.DataFrame({"town": towns})
+    columns: dict[str, object] = {"town": towns}  # built as arrays, framed once (a frame per column is slow)
     start = 0
     for category in rubric.categories:
         width = sum(1 for _ in category.all_items())
-        columns = slice(start, start + width)
+        part = slice(start, start + width)
         start += width
-        got = earned[:, columns].sum(axis=1)
-        result[f"cat:{category.id}"] = np.where(rescaled[:, columns].any(axis=1), _rescaled(
-            numerator[:, columns], denominator[:, columns], applicable_max[:, columns].sum(axis=1),
-            to_cents(category.points)), got)
-    category_columns = [f"cat:{c.id}" for c in rubric.categories]
-    result["items_total"] = result[category_columns].sum(axis=1).astype(np.int64)
-    result["missing"] = grid("missing").sum(axis=1).astype(np.int64)
-    result["complete"] = result["missing"] == 0
-    result["applicable"] = (~grid("not_applicable").astype(bool)).sum(axis=1).astype(np.int64)
-    result["deductions"] = grid("deductions").sum(axis=1)
-    result["disagreements"] = grid("disagreement").sum(axis=1).astype(np.int64)
+        got = earned[:, part].sum(axis=1)
+        columns[f"cat:{category.id}"] = np.where(rescaled[:, part].any(axis=1), _rescaled(
+            numerator[:, part], denominator[:, part], applicable_max[:, part].sum(axis=1),
+            to_cents(category.points)), got).astype(np.int64)
+    items_total = sum((columns[f"cat:{c.id}"] for c in rubric.categories), np.zeros(len(towns), dtype=np.int64))
+    columns["items_total"] = np.asarray(items_total, dtype=np.int64)
+    missing = grid("missing").sum(axis=1).astype(np.int64)
+    columns["missing"] = missing
+    columns["complete"] = missing == 0
+    columns["applicable"] = (~grid("not_applicable").astype(bool)).sum(axis=1).astype(np.int64)
+    columns["deductions"] = grid("deductions").astype(float).sum(axis=1)
+    columns["disagreements"] = grid("disagreement").sum(axis=1).astype(np.int64)
     bonus = bonus_points(rubric, table)
-    result["bonus"] = np.array([bonus.get(str(town), 0) for town in towns], dtype=np.int64)
+    columns["bonus"] = np.array([bonus.get(str(town), 0) for town in towns], dtype=np.int64)
     vetoes = veto_findings(rubric, table).reindex(towns)
-    result["veto_findings"] = vetoes["veto_findings"].fillna(0).astype(np.int64).to_numpy()
-    result["vetoes"] = vetoes["vetoes"].fillna("").to_numpy()
-    result["max_grade"] = [g if isinstance(g, str) else None for g in vetoes["max_grade"]]
-    total = (result["items_total"] + result["bonus"]).to_numpy()
+    columns["veto_findings"] = vetoes["veto_findings"].fillna(0).astype(np.int64).to_numpy()
+    columns["vetoes"] = vetoes["vetoes"].fillna("").to_numpy()
+    columns["max_grade"] = [g if isinstance(g, str) else None for g in vetoes["max_grade"]]
+    total = columns["items_total"] + columns["bonus"]
     total_cap = vetoes["total_cap"].astype(float).to_numpy()
-    result["total"] = np.where(np.isnan(total_cap), total, np.minimum(total, np.nan_to_num(total_cap))).astype(np.int64)
-    return result
+    columns["total"] = np.where(np.isnan(total_cap), total, np.minimum(total, np.nan_to_num(total_cap))).astype(np.int64)
+    return pd.DataFrame(columns)
 
 
 def _rescaled(numerator: np.ndarray, denominator: np.ndarray, possible: np.ndarray, cat_points: int) -> np.ndarray:

@@ -1,12 +1,16 @@
-"""The assessment's outcome, computed once per change of the data and shared between workers.
+"""The assessment's outcome, kept up to date per change of the data and shared between workers.
 
-The key is the data version (``queries.data_version``, the newest audit id: every write
-audits itself, so nothing an outcome depends on changes without it changing), the
-assessment and the database. Every page of one version shares one computation; after a
-save the next page computes it again, once. A worker keeps the last few in memory; with a
-folder configured (``configure``, the instance's ``outcome-cache``: the web app sets it)
-the other workers read the same computation from there instead of redoing it. The folder
-holds pickles, so it must be the instance's own (never a shared temporary folder).
+An outcome is labelled with the data version it was computed at (``queries.data_version``,
+the newest audit id: every write audits itself, so nothing an outcome depends on changes
+without it changing). A page at a newer version brings the newest outcome it knows up to
+date instead of computing the district again: it reads the audit events since, and if
+they are only marks (and appeals) of some towns, or writes no outcome depends on (sign-ins,
+evidence, deadlines ...), it computes those towns again from their marks
+(``outcome.with_towns``); any other event (an assignment, a rubric, a rename ...) or a long
+gap computes the whole assessment again. Each worker keeps the last few outcomes in memory;
+with a folder configured (``configure``, the instance's ``outcome-cache``: the web app sets
+it) a full computation is written there, so another worker or a restart starts from it and
+catches up the same way. The folder holds pickles, so it must be the instance's own.
 """
 
 from __future__ import annotations
@@ -22,25 +26,36 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from scoring.outcome import Outcome, compute_outcome
+from scoring.outcome import Outcome, compute_outcome, with_towns
 from scoring.resolutions import apply_resolutions
 from scoring.rubric import Rubric
 from scoring.store import queries
-from scoring.store.mark_frames import counting_marks
+from scoring.store.lean import Change
+from scoring.store.mark_frames import counting_marks, entries, table_of
 from scoring.store.resolutions import resolved_marks
 
-_FORMAT = "outcome-2"  # change when Outcome's shape changes, so old files are never read
-_KEEP = 8  # outcomes kept per worker (a few assessments, the current version of each)
+_FORMAT = "outcome-3"  # change when CachedOutcome's shape changes, so old files are never read
+_KEEP = 8  # outcomes kept per worker (a few assessments, the newest versions of each)
 _FILES_KEPT = 64
+_CATCH_UP_EVENTS = 5000  # more events than this since the newest outcome: compute it again
+_CATCH_UP_SHARE = 0.25  # more towns changed than this share (and than 16): compute it again
+_WRITE_EVERY = 500  # events after which a caught-up outcome is written for the other workers
+# Writes that change no outcome; a mark's or an appeal's only changes its own town's.
+NEUTRAL = frozenset({"login", "user.logout", "user.password", "user.password_reset", "user.create",
+                     "district.create", "town.create", "evidence.add", "assessment.deadlines", "ranking.snapshot",
+                     "assessment.document"})
+TOWN_EVENTS = ("mark.", "appeal.")
 
 
 @dataclass(frozen=True)
 class CachedOutcome:
     outcome: Outcome
     unusable: list[queries.UnusableMark]  # stored complete marks that are not valid: they do not count
+    version: int = 0  # the data version it was computed at
 
 
-_memory: OrderedDict[str, CachedOutcome] = OrderedDict()
+_memory: OrderedDict[tuple[str, int], CachedOutcome] = OrderedDict()
+_written: dict[str, int] = {}
 _lock = threading.Lock()
 _folder: Path | None = None
 
@@ -55,74 +70,125 @@ def clear() -> None:
     """Forget the outcomes held in this process (tests; the folder's files stay valid)."""
     with _lock:
         _memory.clear()
+        _written.clear()
         _derived.clear()
-
-
-def cached(session: Session, assessment_id: int) -> CachedOutcome | None:
-    """The outcome at the current data version if some process already computed it, else None."""
-    return _lookup(_key(session, assessment_id, queries.data_version(session)))
-
-
-def _lookup(key: str) -> CachedOutcome | None:
-    with _lock:
-        found = _memory.get(key)
-        if found is not None:
-            _memory.move_to_end(key)
-            return found
-    found = _read(key)
-    if found is not None:
-        _remember(key, found)
-    return found
-
-
-def _remember(key: str, found: CachedOutcome) -> None:
-    with _lock:
-        _memory[key] = found
-        while len(_memory) > _KEEP:
-            _memory.popitem(last=False)
 
 
 def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, CachedOutcome]:
     """The rubric and the outcome of every town of the assessment at the current data version."""
     version = queries.data_version(session)  # read first: the marks read after are at least as new
     rubric = queries.assessment_rubric(session, assessment_id)
-    key = _key(session, assessment_id, version)
-    found = _lookup(key)
+    name = _name(session, assessment_id)
+    with _lock:
+        found = _memory.get((name, version))
     if found is None:
-        marks = counting_marks(session, assessment_id)
-        towns = list(queries.assessment_towns(session, assessment_id).values())
-        table = apply_resolutions(marks.table, resolved_marks(session, assessment_id))  # resolved items: one mark
-        found = CachedOutcome(compute_outcome(rubric, table, towns), marks.unusable)
-        _write(key, found)
-        _remember(key, found)
+        base = _newest(name, version)
+        if base is not None:
+            found = base if base.version == version else _caught_up(session, assessment_id, rubric, base, version)
+        if found is None:
+            marks = counting_marks(session, assessment_id)
+            towns = list(queries.assessment_towns(session, assessment_id).values())
+            table = apply_resolutions(marks.table, resolved_marks(session, assessment_id))  # resolved: one mark
+            found = CachedOutcome(compute_outcome(rubric, table, towns), marks.unusable, version)
+            _write(name, found)
+        elif version - _written.get(name, version - _WRITE_EVERY) >= _WRITE_EVERY:
+            _write(name, found)
+        _remember(name, found)
     return rubric, found
 
 
-def _key(session: Session, assessment_id: int, version: int) -> str:
+def _caught_up(session: Session, assessment_id: int, rubric: Rubric, base: CachedOutcome,
+               version: int) -> CachedOutcome | None:
+    """``base`` brought to ``version`` by computing the towns changed since; None if that is not cheaper."""
+    changes = queries.changes(session, base.version, version, _CATCH_UP_EVENTS)
+    dirty = _changed_towns(changes, assessment_id) if changes is not None else None
+    if dirty is None:
+        return None
+    towns = queries.assessment_towns(session, assessment_id)
+    if len(dirty) > max(16, _CATCH_UP_SHARE * len(towns)) or any(t not in towns for t in dirty):
+        return None
+    if list(base.outcome.results["town"]) != sorted(towns.values()):  # a town added or renamed
+        return None
+    checked = [e for town_id in sorted(dirty) for e in entries(session, assessment_id, town_id)]
+    marks = table_of(checked)
+    names = {towns[t] for t in dirty}
+    resolved = [m for m in resolved_marks(session, assessment_id) if m.town in names]
+    unusable = [u for u in base.unusable if u.town not in names] + marks.unusable
+    table = apply_resolutions(marks.table, resolved)
+    return CachedOutcome(with_towns(rubric, base.outcome, table, sorted(names)), unusable, version)
+
+
+def _changed_towns(changes: list[Change], assessment_id: int) -> set[int] | None:
+    """Town ids whose marks changed in these events; None if one could change anything else."""
+    dirty: set[int] = set()
+    for change in changes:
+        if change.action in NEUTRAL:
+            continue
+        if not change.action.startswith(TOWN_EVENTS) or change.assessment_id is None:
+            return None
+        if change.assessment_id == assessment_id:
+            if change.town_id is None:
+                return None
+            dirty.add(change.town_id)
+    return dirty
+
+
+def _name(session: Session, assessment_id: int) -> str:
     url = session.get_bind().url.render_as_string(hide_password=True)
-    return hashlib.sha256(f"{_FORMAT}|{url}|{assessment_id}|{version}".encode()).hexdigest()
+    return hashlib.sha256(f"{_FORMAT}|{url}|{assessment_id}".encode()).hexdigest()
 
 
-def _read(key: str) -> CachedOutcome | None:
+def _newest(name: str, version: int) -> CachedOutcome | None:
+    """The newest outcome of the assessment older than ``version``: this worker's, or the folder's."""
+    with _lock:
+        known = [found for (key, v), found in _memory.items() if key == name and v < version]
+    mine = max(known, key=lambda found: found.version, default=None)
+    filed = _read(name, version, mine.version if mine is not None else -1)
+    return filed if filed is not None else mine
+
+
+def _remember(name: str, found: CachedOutcome) -> None:
+    with _lock:
+        _memory[(name, found.version)] = found
+        _memory.move_to_end((name, found.version))
+        while len(_memory) > _KEEP:
+            _memory.popitem(last=False)
+
+
+def _read(name: str, version: int, newer_than: int) -> CachedOutcome | None:
+    """The folder's newest outcome of ``name`` at a version in (newer_than, version]."""
     if _folder is None:
         return None
+    versions = []
+    for path in _folder.glob(f"{name}-*.pickle"):
+        try:
+            versions.append(int(path.stem.rsplit("-", 1)[1]))
+        except ValueError:
+            continue
+    usable = [v for v in versions if newer_than < v <= version]
+    if not usable:
+        return None
     try:
-        with open(_folder / f"{key}.pickle", "rb") as file:
+        with open(_folder / f"{name}-{max(usable)}.pickle", "rb") as file:
             found = pickle.load(file)  # noqa: S301 - the instance's own folder, written by _write
     except (OSError, EOFError, pickle.UnpicklingError):
         return None
-    return found if isinstance(found, CachedOutcome) else None
+    if not isinstance(found, CachedOutcome):
+        return None
+    _written[name] = max(_written.get(name, found.version), found.version)
+    return found
 
 
-def _write(key: str, found: CachedOutcome) -> None:
+def _write(name: str, found: CachedOutcome) -> None:
     """Store atomically (temporary file + rename); keep only the newest files."""
+    _written[name] = found.version
     if _folder is None:
         return
     try:
         _folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=_folder, suffix=".tmp", delete=False) as file:
             pickle.dump(found, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(file.name, _folder / f"{key}.pickle")
+        os.replace(file.name, _folder / f"{name}-{found.version}.pickle")
         files = sorted(_folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
         for old in files[:-_FILES_KEPT]:
             old.unlink(missing_ok=True)
@@ -136,7 +202,7 @@ _derived: OrderedDict[str, object] = OrderedDict()
 def derived(session: Session, assessment_id: int, name: str, compute):
     """``compute()`` once per data version, in this process: figures read off the outcome
     that cost several computations (the ranking's sensitivity), not redone on every page."""
-    key = _key(session, assessment_id, queries.data_version(session)) + name
+    key = f"{_name(session, assessment_id)}|{queries.data_version(session)}|{name}"
     with _lock:
         if key in _derived:
             _derived.move_to_end(key)

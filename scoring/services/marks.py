@@ -9,20 +9,16 @@ from sqlalchemy.orm import Session
 
 from scoring import phases
 from scoring.errors import InvalidMark, NotFound, NotPermitted
-from scoring.marks import Mark, mark_table, read_mark
+from scoring.marks import Mark, read_mark
 from scoring.messages import N_, Message
-from scoring.method_points import mark_points
-from scoring.points import format_points
-from scoring.ranking import INCOMPLETE
-from scoring.results import item_scores, town_results
 from scoring.rubric import Rubric
-from scoring.services import cache
+from scoring.services import running
 from scoring.services.coverage import TownEvidence
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
-from scoring.store.mark_frames import counted_items, counting_marks
 
-NOT_APPLICABLE = N_("不适用")
+NOT_APPLICABLE = running.NOT_APPLICABLE
+_points_text = running.points_text  # the sheet's and the save's points of marks, in one home
 
 
 @dataclass(frozen=True)
@@ -45,60 +41,31 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     and do not count; over a complete mark, that mark keeps counting. A stale edit raises
     StaleEdit with the current value; input that cannot be kept raises InvalidMark. ``hold``
     keeps valid inputs as a draft (full marks not yet confirmed, see operations.save_mark).
+    The item's points and the town's total come from this town's marks (``running``).
     """
-    if item_id not in queries.assigned_items(session, assessment_id, reviewer_id, town_id):
+    context = queries.save_context(session, assessment_id, town_id, reviewer_id, item_id)
+    if context is None or not context.assigned:
         raise NotPermitted("item not assigned to this reviewer for this town")
-    town = queries.assessment_town(session, assessment_id, town_id)
-    if town is None:
+    if context.town is None:
         raise NotFound("town not in this assessment")
-    rubric = queries.assessment_rubric(session, assessment_id)
+    rubric = queries.rubric_of_version(session, context.rubric_version_id)
     inputs = _resolve_citations(session, assessment_id, town_id, item_id, inputs)
     saved = operations.save_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
                                  reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version,
                                  hold=hold)
     item_points: Message | str = ""
     if saved.complete and rubric.kind_of(item_id) == "item":
-        mark = read_mark(rubric, town=town, item=item_id, reviewer=actor.name, inputs=saved.inputs)
-        item_points = _points_text(rubric, [mark]).get(item_id, "")
-    total = town_running_total(session, assessment_id, town_id) if running_total else ""
+        item_points = running.item_points(rubric, context.rubric_version_id, item_id, saved.inputs)
+    total = running.town_running_total(session, assessment_id, town_id, rubric_version_id=context.rubric_version_id,
+                                       town=context.town) if running_total else ""
     problem = saved.problem
     return SavedMark(saved.version, saved.complete, problem is not None, problem.message if problem else "",
                      problem.field if problem else "", item_points, total)
 
 
-def _points_text(rubric: Rubric, marks: list[Mark]) -> dict[str, Message | str]:
-    """Item id -> the points these marks give, as shown beside the item (不适用 when it does not apply)."""
-    if not marks:
-        return {}
-    frame = mark_points(rubric, mark_table(marks))
-    return {row.item: format_points(int(row.points)) if row.points == row.points else NOT_APPLICABLE
-            for row in frame.itertuples()}
-
-
 def town_running_total(session: Session, assessment_id: int, town_id: int) -> Message | str:
-    """The town's total once every item is scored; until then how many items are missing.
-
-    An incomplete town has no total anywhere (a partial sum beside real totals misleads).
-    An item is missing exactly when no mark of it counts (a counting mark is valid, so it
-    gives points, or says not applicable, which a rubric allowing it scores), so until the
-    last item only the town's counting marks are read; then its result is computed, from
-    this town's marks alone (a town's total does not depend on the others).
-    """
-    rubric = queries.assessment_rubric(session, assessment_id)
-    town = queries.assessment_town(session, assessment_id, town_id)
-    known = cache.cached(session, assessment_id)  # a page computed the district at this version
-    if known is not None:
-        row = known.outcome.town(town)
-        if row["status"] == INCOMPLETE:
-            return N_("未完成，缺 %(n)s 项", n=int(row["missing"]))
-        return format_points(row["total"])
-    scored = counted_items(session, assessment_id, town_id)
-    missing = sum(1 for _, item in rubric.all_items() if item.id not in scored)
-    if missing:
-        return N_("未完成，缺 %(n)s 项", n=missing)
-    marks = counting_marks(session, assessment_id, town_id)
-    results = town_results(rubric, item_scores(rubric, marks.table, [town]), marks.table)
-    return format_points(int(results["total"].iloc[0]))
+    """The town's total once every item is scored, else how many items are missing (``running``)."""
+    return running.town_running_total(session, assessment_id, town_id)
 
 
 def _resolve_citations(session: Session, assessment_id: int, town_id: int, item_id: str, inputs: dict) -> dict:
@@ -224,7 +191,8 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     evidence = TownEvidence(files, passages, rubric)
     suggestions = {item.id: evidence.suggest(item) for _, item, _ in items}
     coverage = {item.id: evidence.coverage(item, suggestions[item.id][:1]) for _, item, kind in items if kind == "item"}
-    mine = [t for t in towns if queries.assigned_items(session, assessment_id, reviewer_id, t)]
+    scored_towns = queries.reviewer_towns(session, assessment_id, reviewer_id)  # one query, not one per town
+    mine = [t for t in towns if scored_towns is None or t in scored_towns]
     here = mine.index(town_id)
     before = (mine[here - 1], towns[mine[here - 1]]) if here > 0 else None
     after = (mine[here + 1], towns[mine[here + 1]]) if here + 1 < len(mine) else None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from scoring import phases
 from scoring.errors import NotFound
 from scoring.messages import N_
+from scoring.outcome import Outcome
 from scoring.points import format_points
 from scoring.ranking import RANKED
 from scoring.report.scorecard import (
@@ -45,13 +46,28 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
     appeals = {t: appeal_lines(session, assessment_id, t, rubric) for t in town_ids}  # now: the cards are lazy
     common = {"district": queries.district_name(session, assessment.district_id), "assessment": assessment.name,
               "year": assessment.year, "released": _date(assessment.released_at)}
-    report = build_ranking(rubric=rubric, outcome=outcome, **common) if ranking else None
+    report = _ranking(rubric, outcome, common) if ranking else None
     cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
                              previous_total=previous.totals.get(towns[t], ""),
                              previous_categories=previous.categories.get(towns[t], {}), previous_note=previous.note,
                              issuer=assessment.issuer, document_number=assessment.document_number,
                              appeals=appeals[t], **common) for t in town_ids)
     return cards, report
+
+
+_rankings: list[tuple[Outcome, tuple, RankingReport]] = []  # the last few, per outcome computed
+
+
+def _ranking(rubric, outcome: Outcome, common: dict) -> RankingReport:
+    """The ranking's view model, built once per outcome (2,000 towns: 18,000 numbers to format)."""
+    key = tuple(sorted(common.items()))
+    for known, known_key, report in list(_rankings):
+        if known is outcome and known_key == key:
+            return report
+    report = build_ranking(rubric=rubric, outcome=outcome, **common)
+    _rankings.append((outcome, key, report))
+    del _rankings[:-4]
+    return report
 
 
 def _reasons(session: Session, assessment_id: int, town_ids: list[int]) -> list:

@@ -162,3 +162,25 @@ def test_an_assessment_with_a_mistyped_year_or_unknown_town_is_refused_and_not_c
     odd = client.post("/admin/assessments", data={"year": "２０２６", "rubric_version_id": "²"}, follow_redirects=True)
     assert odd.status_code == 200 and flashes(odd.get_data(as_text=True)) == ["请填写年度并选择考核细则版本"]
     assert len(queries.all_assessments(db)) == before
+
+
+def test_the_assessment_page_lists_a_large_district_page_by_page(client, auth, ids, db):
+    from scoring.store import operations
+    from scoring.store.audit import SYSTEM, Actor
+    from web.admin.ranking_page import RANKING_PAGE
+
+    district = queries.first_district(db)
+    towns = [operations.create_town(db, SYSTEM, district.id, f"测试镇{n:03d}").id for n in range(RANKING_PAGE + 5)]
+    rubric_version_id = queries.assessment(db, ids["scoring"]).rubric_version_id
+    created = operations.create_assessment(db, Actor(ids["users"]["admin"], "admin"), district_id=district.id,
+                                           name="大区考核", year=2030, rubric_version_id=rubric_version_id,
+                                           town_ids=towns)
+    auth.login("admin")
+    first = client.get(f"/admin/assessments/{created.id}").get_data(as_text=True)
+    second = client.get(f"/admin/assessments/{created.id}?page=2").get_data(as_text=True)
+    listed = re.compile(r'/scorecard">(测试镇\d+)</a>')
+    on_first, on_second = listed.findall(first), listed.findall(second)
+    assert len(on_first) == RANKING_PAGE and len(on_second) == 5
+    assert sorted(on_first + on_second) == [f"测试镇{n:03d}" for n in range(RANKING_PAGE + 5)]  # each town once
+    assert "page=2" in first and "page=1" in second
+    assert listed.findall(client.get(f"/admin/assessments/{created.id}?page=99").get_data(as_text=True)) == on_second

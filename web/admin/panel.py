@@ -13,6 +13,7 @@ from scoring.services.calibration import calibration_page, ranking_sensitivity
 from scoring.services.disagreements import disagreement_queue, resolve, resolved_lines
 from scoring.services.readiness import release_blockers
 from scoring.store import queries
+from web.admin.ranking_page import page_of
 from web.admin.views import bp
 from web.db import get_session
 from web.i18n import translate
@@ -29,7 +30,8 @@ def assessment(assessment_id: int):
     ranking = services.district_ranking(session, assessment_id)
     rubric = queries.assessment_rubric(session, assessment_id)
     towns = queries.assessment_towns(session, assessment_id)
-    return render_template("admin/assessment.html", assessment=row, ranking=ranking, rubric=rubric,
+    page = page_of(ranking, request.args.get("page", 1, type=int))
+    return render_template("admin/assessment.html", assessment=row, ranking=ranking, page=page, rubric=rubric,
                            towns=towns, town_ids={name: tid for tid, name in towns.items()},
                            board=assignment_board(session, assessment_id),
                            unusable=services.unusable_marks(session, assessment_id),

@@ -92,7 +92,8 @@ def _write_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
                 checked: tuple[int, InvalidMark | None], hold=None) -> SavedMarkRow:
     """The write transaction of ``save_mark``: phase and version checks, the row, the audit event."""
     rubric_version_id, problem = checked
-    assessment = get(session, Assessment, assessment_id)
+    assessment = session.execute(select(Assessment.phase, Assessment.deadlines, Assessment.rubric_version_id)
+                                 .where(Assessment.id == assessment_id)).one()  # columns, not the ORM row
     phases.require_open(assessment.phase, "score", assessment.deadlines)
     require_no_conflict(session, assessment_id, reviewer_id, town_id)  # every path: page, autosave, import
     if assessment.rubric_version_id != rubric_version_id:  # changed since the check: check again

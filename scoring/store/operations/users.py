@@ -188,6 +188,7 @@ def authenticate(session: Session, username: str, password: str, *, remote_addr:
         log.warning("login failed", extra={"fields": {"event": "login.failed", "username": username,
                                                       "ip": remote_addr}})
         return None
+    begin_write(session)  # SQLite: a read transaction that then writes fails if another wrote meanwhile
     session.execute(delete(LoginFailure).where(LoginFailure.id == attempt.id))
     record(session, Actor(user.id, user.username), "login", "user", str(user.id), after={"remote_addr": remote_addr})
     session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pandas as pd
 import pytest
 from sqlalchemy import select, text, update
 
@@ -14,7 +15,7 @@ from scoring.outcome import compute_outcome
 from scoring.points import format_points
 from scoring.ranking import INCOMPLETE
 from scoring.services import cache
-from scoring.store import queries
+from scoring.store import operations, queries
 from scoring.store.audit import Actor
 from scoring.store.db import make_engine, make_session_factory
 from scoring.store.mark_frames import counting_marks
@@ -75,6 +76,10 @@ def test_the_running_total_after_each_save_equals_the_full_recomputation(session
     assert "未完成" not in str(saved.town_total)
     changed = save(session, ids, missing[0], good_inputs(rubric, missing[0], 99))  # an edit of a complete town
     assert str(changed.town_total) == recomputed_total(session, ids)
+    commented = save(session, ids, missing[0], {**good_inputs(rubric, missing[0], 99), "comment": "复核无误"})
+    assert commented.town_total == changed.town_total and commented.item_points == changed.item_points
+    back = save(session, ids, missing[0], good_inputs(rubric, missing[0], 0))  # as after the loop: remembered
+    assert str(back.town_total) == recomputed_total(session, ids)
 
 
 def test_a_save_invalidates_the_cached_outcome(session, ids):
@@ -88,6 +93,46 @@ def test_a_save_invalidates_the_cached_outcome(session, ids):
     assert after.town(TOWN)["missing"] == missing_before - 1
     cache.clear()  # another worker, or after a restart: the same outcome
     assert services.assessment_outcome(session, ids["scoring"])[1].town(TOWN)["missing"] == missing_before - 1
+
+
+def same_outcome(a, b) -> None:
+    """Every number, rank, grade and place equal; each town's bonus matters in the same order."""
+    pd.testing.assert_frame_equal(a.item_scores, b.item_scores)
+    pd.testing.assert_frame_equal(a.results, b.results)
+    pd.testing.assert_frame_equal(a.ranking.reset_index(drop=True), b.ranking.reset_index(drop=True))
+    assert a.places == b.places
+    for town in set(a.bonus_matters["town"]) | set(b.bonus_matters["town"]):
+        pd.testing.assert_frame_equal(a.bonus_matters[a.bonus_matters["town"] == town].reset_index(drop=True),
+                                      b.bonus_matters[b.bonus_matters["town"] == town].reset_index(drop=True))
+
+
+def fresh(session, ids):
+    """The outcome computed from scratch from every stored mark."""
+    rubric = queries.assessment_rubric(session, ids["scoring"])
+    towns = list(queries.assessment_towns(session, ids["scoring"]).values())
+    return compute_outcome(rubric, counting_marks(session, ids["scoring"]).table, towns)
+
+
+def test_the_outcome_brought_up_to_date_after_saves_equals_a_fresh_computation(session, ids):
+    """After saves in two towns, a sign-in and a removed assignment, pages see the outcome a
+    computation from scratch gives (the cached one is brought up to date town by town)."""
+    rubric = queries.assessment_rubric(session, ids["scoring"])
+    services.assessment_outcome(session, ids["scoring"])  # a page computed it before the saves
+    other = next(t for t in queries.assessment_towns(session, ids["scoring"]).values() if t != TOWN)
+    for n, item_id in enumerate(i.id for _, i in rubric.all_items() if i.id[0] in "AB"):
+        save(session, ids, item_id, good_inputs(rubric, item_id, 10 + n))
+        town_id, reviewer = ids["towns"][other], reviewer_for(item_id)
+        mark = queries.reviewer_marks(session, ids["scoring"], town_id, ids["users"][reviewer]).get(item_id)
+        services.record_mark(session, Actor(ids["users"][reviewer], reviewer), assessment_id=ids["scoring"],
+                             town_id=town_id, item_id=item_id, reviewer_id=ids["users"][reviewer],
+                             inputs=good_inputs(rubric, item_id, 50 + n), expected_version=mark.version if mark else 0)
+        if n % 3 == 0:
+            same_outcome(services.assessment_outcome(session, ids["scoring"])[1], fresh(session, ids))
+    assert operations.authenticate(session, "sifaju", "demo-sifaju", remote_addr="127.0.0.1")  # no outcome changes
+    same_outcome(services.assessment_outcome(session, ids["scoring"])[1], fresh(session, ids))
+    assignment = next(a for a in queries.assignments(session, ids["scoring"]) if a.item_id.startswith("A"))
+    operations.unassign(session, Actor(ids["users"]["admin"], "admin"), assignment.id)  # withdraws marks
+    same_outcome(services.assessment_outcome(session, ids["scoring"])[1], fresh(session, ids))
 
 
 def test_column_wise_marks_are_the_validated_marks_and_an_edit_outside_the_service_is_named(session, ids):
