@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from scoring import phases
 from scoring.errors import InvalidMark, NotFound, NotPermitted
-from scoring.marks import Mark, read_mark
+from scoring.marks import Mark, mark_table, read_mark
 from scoring.messages import N_, Message
+from scoring.method_points import mark_points
+from scoring.points import format_points
 from scoring.rubric import Rubric
 from scoring.services import running
 from scoring.services.coverage import TownEvidence
