@@ -267,9 +267,12 @@ def _width(text: str) -> int:
 
 
 
+from scoring.cli_backup import backup_command, restore_command  # noqa: E402 - commands of their own module
 from scoring.cli_evidence import evidence  # noqa: E402 - a command group of its own module
 
 main.add_command(evidence)
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

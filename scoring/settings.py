@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         return self.instance_path / "evidence"
 
     @property
+    def audit_checkpoints_path(self) -> Path:
+        """The append-only file of audit head hashes (outside the database)."""
+        return self.instance_path / "audit-checkpoints.jsonl"
+
+    @property
     def cookies_secure(self) -> bool:
         return self.environment == "production" if self.session_cookie_secure is None \
             else self.session_cookie_secure
