@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from scoring.services import cache
 from scoring.settings import Settings
 from scoring.store.audit import use_key
+from scoring.store.checkpoints import use_checkpoints
 from scoring.store.db import make_engine, make_session_factory
 
 
@@ -17,6 +18,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["engine"] = engine
     factory = make_session_factory(engine)
     use_key(factory, settings.audit_key())  # every event this app records is signed
+    use_checkpoints(factory, settings.audit_checkpoints_path)  # and what it publishes is anchored
     app.extensions["session_factory"] = factory
     cache.configure(settings.instance_path / "outcome-cache")  # outcomes shared by the workers
     app.teardown_appcontext(_close)

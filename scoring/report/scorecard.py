@@ -97,6 +97,9 @@ class Scorecard:
     previous_total: str = ""
     verification: str = field(default="")
     appeals: tuple[AppealLine, ...] = ()
+    # The newest checkpoint of the audit chain ("#id hash"), kept outside the database too;
+    # not covered by the verification code, which certifies the card's content only.
+    audit_anchor: str = ""
 
     @property
     def lost_items(self) -> tuple[ItemLine, ...]:
@@ -121,7 +124,8 @@ class MarkContext:
 
 def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[Mark], context: MarkContext,
                     district: str, assessment: str, year: int, released: str,
-                    previous_total: str = "", appeals: tuple[AppealLine, ...] = ()) -> Scorecard:
+                    previous_total: str = "", appeals: tuple[AppealLine, ...] = (),
+                    audit_anchor: str = "") -> Scorecard:
     """Return the scorecard of one town: every number from ``outcome``, every reason from marks.
 
     ``previous_total`` is the town's total in last year's released assessment, if any;
@@ -181,7 +185,7 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
         rank=row["rank"], ranked_towns=len(ranked),
         grade=row["grade"] or "—", grade_note=note if is_ranked else "", status_note="" if is_ranked else note,
         categories=tuple(categories), items=tuple(items), bonus=format_points(row["bonus"]), bonus_findings=bonus,
-        veto_findings=vetoes, appeals=appeals)
+        veto_findings=vetoes, appeals=appeals, audit_anchor=audit_anchor)
     return _with_verification(card)
 
 
@@ -206,7 +210,7 @@ def _cite(citation, context: MarkContext) -> CitedPassage | None:
 
 def _with_verification(card: Scorecard) -> Scorecard:
     """Add a code that changes whenever any number or reason on the scorecard changes."""
-    content = json.dumps(asdict(card) | {"verification": ""}, ensure_ascii=False, sort_keys=True, default=str)
+    content = json.dumps(asdict(card) | {"verification": "", "audit_anchor": ""}, ensure_ascii=False, sort_keys=True, default=str)
     code = hashlib.sha256(content.encode()).hexdigest()[:16].upper()
     return replace(card, verification="-".join(code[i:i + 4] for i in range(0, 16, 4)))
 
@@ -244,10 +248,11 @@ class RankingReport:
     rows: tuple[RankingRow, ...]
     incomplete: tuple[RankingRow, ...]
     band_lines: tuple[BandLine, ...] = ()
+    audit_anchor: str = ""  # the newest checkpoint of the audit chain, as on the scorecards
 
 
 def build_ranking(*, rubric: Rubric, outcome: Outcome, district: str, assessment: str, year: int,
-                  released: str) -> RankingReport:
+                  released: str, audit_anchor: str = "") -> RankingReport:
     """Return the district ranking: ranked towns in order, the others (incomplete, not
     rankable) listed apart with their note in place of a total; places from ``outcome``."""
     rows, incomplete = [], []
@@ -268,4 +273,5 @@ def build_ranking(*, rubric: Rubric, outcome: Outcome, district: str, assessment
         for b in rubric.grades)
     return RankingReport(district=district, assessment=assessment, year=year, released=released,
                          category_titles=tuple(c.title for c in rubric.categories), bands=bands,
-                         rows=tuple(rows), incomplete=tuple(incomplete), band_lines=band_lines)
+                         rows=tuple(rows), incomplete=tuple(incomplete), band_lines=band_lines,
+                         audit_anchor=audit_anchor)

@@ -33,7 +33,7 @@ from scoring.report.worker import (
 )
 from scoring.services import scorecards as services
 from scoring.settings import Settings
-from scoring.store import queries
+from scoring.store import checkpoints, queries
 from scoring.store.db import make_engine, make_session_factory
 
 Progress = Callable[[int, int], None]
@@ -55,7 +55,9 @@ def scorecard_pdf(settings: Settings, session: Session, assessment_id: int, town
     even building the view model; the HTML's hash catches identical content after a write.
     """
     cache = pdf_cache(settings)
-    alias = content_key("scorecard", str(assessment_id), str(town_id), str(queries.data_version(session)))
+    anchor = checkpoints.latest(session)  # printed on the card: a new checkpoint is a new card
+    alias = content_key("scorecard", str(assessment_id), str(town_id), str(queries.data_version(session)),
+                        anchor.short if anchor else "")
     data = cache.get(alias)
     if data is None:
         html = render_scorecard_html(services.town_scorecard(session, assessment_id, town_id))
