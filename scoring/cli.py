@@ -242,11 +242,12 @@ def _width(text: str) -> int:
 
 
 
-from scoring.cli_audit import audit  # noqa: E402 - a command group of its own module
+from scoring.cli_audit import audit, security  # noqa: E402 - a command group of its own module
 from scoring.cli_backup import backup_command, restore_command  # noqa: E402 - commands of their own module
 from scoring.cli_evidence import evidence  # noqa: E402 - a command group of its own module
 
 main.add_command(audit)
+main.add_command(security)
 main.add_command(evidence)
 main.add_command(backup_command)
 main.add_command(restore_command)

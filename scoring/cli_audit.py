@@ -25,7 +25,7 @@ def audit_verify() -> None:
     from scoring.store.models import AuditEvent
 
     settings, session = _open_store()
-    with session, _disposed(session):
+    with _disposed(session), session:
         bad = verify_chain(session, settings.audit_key())
         count = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
         anchored = verify_checkpoints(session, settings.audit_checkpoints_path)
@@ -65,3 +65,31 @@ def _disposed(session):
         yield
     finally:
         session.get_bind().dispose()
+
+
+@click.group()
+def security() -> None:
+    """Security events: refused attempts, kept apart from the audit trail."""
+
+
+@security.command("events")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--kind", type=click.Choice(["forbidden", "not_found", "stale_edit"]))
+@click.option("--ip", help="only from this address")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object a line")
+def security_events_command(limit: int, kind: str | None, ip: str | None, as_json: bool) -> None:
+    """List the newest security events (403, 404 on objects out of reach, 409 stale edits)."""
+    import json
+    from dataclasses import asdict
+
+    from scoring.store.security_events import recent_events
+
+    _settings, session = _open_store()
+    with _disposed(session), session:
+        events = recent_events(session, limit=limit, kind=kind, ip=ip)
+    for event in events:
+        if as_json:
+            click.echo(json.dumps(asdict(event), ensure_ascii=False, default=str))
+        else:
+            click.echo(f"{event.at:%Y-%m-%d %H:%M:%S} {event.status} {event.kind:<10} {event.ip:<15} "
+                       f"{event.username or '-':<12} {event.method} {event.path} [{event.route}] {event.request_id}")

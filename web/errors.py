@@ -7,8 +7,6 @@ reader gets a generic 500 page in their language, never Werkzeug's English one.
 
 from __future__ import annotations
 
-import logging
-
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,9 +22,8 @@ from scoring.errors import (
     StaleEdit,
 )
 from scoring.evidence import EvidenceRejected
+from web import security_events
 from web.i18n import translate
-
-security_log = logging.getLogger("scoring.security")
 
 
 def _wants_json() -> bool:
@@ -40,8 +37,8 @@ def _page(status: int, message: str):
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(NotFound, lambda e: _page(404, _("未找到")))
-    app.register_error_handler(404, lambda e: _page(404, _("未找到")))
+    app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(404, _not_found)
     app.register_error_handler(NotPermitted, lambda e: _refused(403, _("无权访问")))
     app.register_error_handler(403, lambda e: _refused(403, _("无权访问")))
     app.register_error_handler(PhaseClosed, lambda e: _page(409, _("当前阶段不允许此操作：%(reason)s",
@@ -59,13 +56,17 @@ def init_app(app: Flask) -> None:
 
 
 def _refused(status: int, message: str):
-    """A refusal, also a security event in the log (who, from where, which request)."""
-    from flask_login import current_user
-
-    security_log.warning("refused", extra={"fields": {
-        "event": "access.refused", "status": status, "path": request.path[:300], "ip": request.remote_addr,
-        "user": getattr(current_user, "username", None), "request_id": g.get("request_id")}})
+    """A refusal, also a security event (who, from where, which route and request)."""
+    security_events.note("forbidden", status)
     return _page(status, message)
+
+
+def _not_found(_error: Exception):
+    """An object the caller may not reach (another town's) or that does not exist: recorded
+    when a route matched (a view refused it), not for URLs that name no route at all."""
+    if request.endpoint is not None:
+        security_events.note("not_found", 404)
+    return _page(404, _("未找到"))
 
 
 def _locked(_error: LoginLocked):
@@ -114,6 +115,7 @@ def _bug(_error: Exception):
 
 
 def _stale(error: StaleEdit):
+    security_events.note("stale_edit", 409, security_events.refused_value() | {"current_version": error.version})
     body = {"error": "stale", "message": _("内容已被他人或其他页面修改，请核对当前内容后再保存"),
             "current": error.current, "version": error.version}
     return jsonify(body), 409
