@@ -13,7 +13,7 @@ from scoring.store.db import make_engine, make_session_factory
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url, lock_timeout_ms=settings.request_lock_timeout_ms)
     # Migrations run once, by `scoring init-db` or `python -m web`, never in every worker.
     app.extensions["engine"] = engine
     factory = make_session_factory(engine)

@@ -22,6 +22,7 @@ from scoring.errors import (
     StaleEdit,
 )
 from scoring.evidence import EvidenceRejected
+from scoring.store.db import is_busy
 from web import security_events
 from web.i18n import translate
 
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(StaleEdit, _stale)
     app.register_error_handler(InvalidInput, lambda e: _page(400, invalid_input(e)))
     app.register_error_handler(HTTPException, _http)  # 405 and the rest: never Werkzeug's page
+    app.register_error_handler(SQLAlchemyError, _database_error)
     app.register_error_handler(500, _bug)
 
 
@@ -112,6 +114,26 @@ def _bug(_error: Exception):
         # Rendered without context processors (Flask-Login's would load the user again).
         bare = current_app.jinja_env.get_template("errors/bare.html")
         return bare.render(status=500, message=message), 500
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def _database_error(error: SQLAlchemyError):
+    """A database busy with another writer: 503 "busy, retry" with Retry-After; anything else is a bug."""
+    if not is_busy(error):
+        current_app.logger.error("database error", exc_info=error)
+        return _bug(error)
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+    current_app.logger.warning("database busy: answered 503", extra={"fields": {"path": request.path[:300]}})
+    message = _("系统繁忙，本次操作未保存，请稍后重试")
+    try:
+        body, status = _page(503, message)
+    except SQLAlchemyError:  # the page's header reads the signed-in user
+        body, status = current_app.jinja_env.get_template("errors/bare.html").render(status=503, message=message), 503
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _stale(error: StaleEdit):
