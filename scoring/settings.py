@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     # How long a request waits for the database's write lock before answering 503 (SQLite busy
     # timeout; PostgreSQL lock_timeout). The CLI and jobs keep the long default.
     request_lock_timeout_ms: int = Field(3000, gt=0)
+    render_timeout_seconds: float = Field(60, gt=0)  # one PDF rendered for a page (not a batch)
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:

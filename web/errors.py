@@ -22,6 +22,7 @@ from scoring.errors import (
     StaleEdit,
 )
 from scoring.evidence import EvidenceRejected
+from scoring.report.worker import RenderLimitExceeded
 from scoring.store.db import is_busy
 from web import security_events
 from web.i18n import translate
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InvalidInput, lambda e: _page(400, invalid_input(e)))
     app.register_error_handler(HTTPException, _http)  # 405 and the rest: never Werkzeug's page
     app.register_error_handler(SQLAlchemyError, _database_error)
+    app.register_error_handler(RenderLimitExceeded, _render_limit)
     app.register_error_handler(500, _bug)
 
 
@@ -134,6 +136,16 @@ def _database_error(error: SQLAlchemyError):
     except SQLAlchemyError:  # the page's header reads the signed-in user
         body, status = current_app.jinja_env.get_template("errors/bare.html").render(status=503, message=message), 503
     return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def _render_limit(error: RenderLimitExceeded):
+    """A document past its time or size bound: said plainly, never a hung request or a 500."""
+    current_app.logger.warning("document over its limit", extra={"fields": {"kind": error.kind,
+                                                                            "limit": error.limit}})
+    if error.kind == "time":
+        body, status = _page(503, _("生成 PDF 超时（上限 %(seconds)s 秒），请稍后重试", seconds=int(error.limit)))
+        return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return _page(422, _("文档过大，无法生成 PDF"))
 
 
 def _stale(error: StaleEdit):
