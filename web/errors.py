@@ -48,8 +48,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(LoginLocked, _locked)
     app.register_error_handler(413, too_large)
     app.register_error_handler(400, lambda e: _page(400, _("请求无效（表单可能已过期，请刷新页面）")))
-    app.register_error_handler(EvidenceRejected, lambda e: _page(413 if e.code == "too_large" else 400,
-                                                                 translate(e.message)))
+    app.register_error_handler(EvidenceRejected, lambda e: _page(rejected_status(e), translate(e.message)))
     app.register_error_handler(RubricError, lambda e: _page(400, "\n".join(e.lines(translate))))
     app.register_error_handler(StaleEdit, _stale)
     app.register_error_handler(InvalidInput, lambda e: _page(400, invalid_input(e)))
@@ -77,6 +76,11 @@ def _locked(_error: LoginLocked):
     body, status = _page(429, _("登录失败次数过多，请稍后再试"))
     minutes = current_app.config["SETTINGS"].login_lockout_minutes
     return body, status, {"Retry-After": str(minutes * 60)}
+
+
+def rejected_status(error: EvidenceRejected) -> int:
+    """413 for a file over the limit, 507 when the server's storage is full, else 400."""
+    return {"too_large": 413, "storage_full": 507}.get(error.code, 400)
 
 
 def too_large(_error: Exception | None = None):
