@@ -25,7 +25,7 @@ def note(kind: str, status: int, detail: dict | None = None) -> None:
                       username=getattr(current_user, "username", "") or "", method=request.method,
                       route=request.endpoint or "", path=request.path, request_id=g.get("request_id", ""),
                       detail=detail)
-    log.warning("refused", extra={"fields": {"event": f"security.{kind}", "status": status, "path": attempt.path[:300],
+    log.warning("refused", extra={"fields": {"event": "access.refused", "kind": kind, "status": status, "path": attempt.path[:300],
                                               "ip": attempt.ip, "user": attempt.username or None,
                                               "request_id": attempt.request_id}})
     try:
