@@ -147,6 +147,7 @@ def _open_store():
     """Return (settings, session) for the configured database, migrated to the newest schema."""
     from scoring.settings import Settings
     from scoring.store.audit import use_key
+    from scoring.store.checkpoints import use_checkpoints
     from scoring.store.db import make_engine, make_session_factory
     from scoring.store.migrate import upgrade_database
 
@@ -155,6 +156,7 @@ def _open_store():
     upgrade_database(engine)
     factory = make_session_factory(engine)
     use_key(factory, settings.audit_key())
+    use_checkpoints(factory, settings.audit_checkpoints_path)
     return settings, factory()
 
 
@@ -164,33 +166,6 @@ def init_db() -> None:
     settings, session = _open_store()
     session.close()
     click.echo(f"database ready: {settings.sqlalchemy_url.split('@')[-1]}")
-
-
-@main.group()
-def audit() -> None:
-    """The audit trail."""
-
-
-@audit.command("verify")
-def audit_verify() -> None:
-    """Check every event's chain hash and HMAC (instance/audit.key); name the first bad one."""
-    from sqlalchemy import func, select
-
-    from scoring.store.audit import verify_chain
-    from scoring.store.models import AuditEvent
-
-    settings, session = _open_store()
-    with session:
-        bad = verify_chain(session, settings.audit_key())
-        count = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
-        if bad is None:
-            click.echo(f"audit trail intact: {count} events")
-            return
-        event = session.get(AuditEvent, bad)
-        click.echo(f"audit trail broken at event {bad} ({event.action} by {event.actor_name} at {event.at}):"
-                   " edited, inserted or signed without this instance's key; later events are not trusted",
-                   err=True)
-    raise SystemExit(1)
 
 
 @main.command("load-demo")
@@ -267,9 +242,15 @@ def _width(text: str) -> int:
 
 
 
+from scoring.cli_audit import audit, security  # noqa: E402 - a command group of its own module
+from scoring.cli_backup import backup_command, restore_command  # noqa: E402 - commands of their own module
 from scoring.cli_evidence import evidence  # noqa: E402 - a command group of its own module
 
+main.add_command(audit)
+main.add_command(security)
 main.add_command(evidence)
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

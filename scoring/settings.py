@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     session_max_hours: int = Field(12, gt=0)
     session_cookie_secure: bool | None = None  # None: Secure in production, not in development
     default_locale: str = "zh"
+    # Proxies in front of the service whose X-Forwarded-For/-Proto/-Host are believed (werkzeug
+    # ProxyFix): 0 (the default) believes none, so a client cannot fake its address.
+    trusted_proxies: int = Field(0, ge=0, le=5)
+    # How long a request waits for the database's write lock before answering 503 (SQLite busy
+    # timeout; PostgreSQL lock_timeout). The CLI and jobs keep the long default.
+    request_lock_timeout_ms: int = Field(3000, gt=0)
+    render_timeout_seconds: float = Field(60, gt=0)  # one PDF rendered for a page (not a batch)
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> Settings:
@@ -54,6 +61,11 @@ class Settings(BaseSettings):
     @property
     def evidence_path(self) -> Path:
         return self.instance_path / "evidence"
+
+    @property
+    def audit_checkpoints_path(self) -> Path:
+        """The append-only file of audit head hashes (outside the database)."""
+        return self.instance_path / "audit-checkpoints.jsonl"
 
     @property
     def cookies_secure(self) -> bool:

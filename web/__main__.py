@@ -17,6 +17,7 @@ from scoring import jobs
 from scoring.demo.load import load_demo
 from scoring.settings import Settings
 from scoring.store.audit import use_key
+from scoring.store.checkpoints import use_checkpoints
 from scoring.store.db import make_engine, make_session_factory
 from scoring.store.migrate import upgrade_database
 
@@ -28,6 +29,7 @@ def prepare(settings: Settings) -> list:
     try:
         factory = make_session_factory(engine)
         use_key(factory, settings.audit_key())
+        use_checkpoints(factory, settings.audit_checkpoints_path)
         with factory() as session:
             return load_demo(session, settings)
     finally:

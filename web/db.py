@@ -8,15 +8,17 @@ from sqlalchemy.orm import Session
 from scoring.services import cache
 from scoring.settings import Settings
 from scoring.store.audit import use_key
+from scoring.store.checkpoints import use_checkpoints
 from scoring.store.db import make_engine, make_session_factory
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url, lock_timeout_ms=settings.request_lock_timeout_ms)
     # Migrations run once, by `scoring init-db` or `python -m web`, never in every worker.
     app.extensions["engine"] = engine
     factory = make_session_factory(engine)
     use_key(factory, settings.audit_key())  # every event this app records is signed
+    use_checkpoints(factory, settings.audit_checkpoints_path)  # and what it publishes is anchored
     app.extensions["session_factory"] = factory
     cache.configure(settings.instance_path / "outcome-cache")  # outcomes shared by the workers
     app.teardown_appcontext(_close)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import Flask, Response, request, session
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from scoring.errors import InvalidInput
@@ -27,6 +28,11 @@ class BoundedInt(IntegerConverter):
 
 def configure(app: Flask, settings: Settings) -> None:
     app.url_map.converters["int"] = BoundedInt  # before any blueprint adds its rules
+    if settings.trusted_proxies:
+        # Behind N proxies, the client's address is the Nth from the right of X-Forwarded-For:
+        # login throttling, security events and logs then see the client, not the proxy.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     app.config.from_mapping(
         SECRET_KEY=settings.session_secret(),
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 64 * 1024,  # the file plus the form around it

@@ -101,6 +101,9 @@ class Scorecard:
     previous_total: str = ""
     verification: str = field(default="")
     appeals: tuple[AppealLine, ...] = ()
+    # The newest checkpoint of the audit chain ("#id hash"), kept outside the database too;
+    # not covered by the verification code, which certifies the card's content only.
+    audit_anchor: str = ""
     previous_note: str = ""  # e.g. last year's rubric differs, so the comparison is indicative
     issuer: str = ""  # 落款: who issues the document
     document_number: str = ""  # 文号
@@ -134,7 +137,7 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
                     district: str, assessment: str, year: int, released: str,
                     previous_total: str = "", appeals: tuple[AppealLine, ...] = (),
                     previous_categories: dict[str, str] | None = None, previous_note: str = "",
-                    issuer: str = "", document_number: str = "") -> Scorecard:
+                    issuer: str = "", document_number: str = "", audit_anchor: str = "") -> Scorecard:
     """Return the scorecard of one town: every number from ``outcome``, every reason from marks.
 
     ``previous_total`` is the town's total in last year's released assessment, if any, and
@@ -202,7 +205,7 @@ def build_scorecard(*, rubric: Rubric, outcome: Outcome, town: str, marks: list[
         grade=row["grade"] or "—", grade_note=note if is_ranked else "", status_note="" if is_ranked else note,
         categories=tuple(categories), items=tuple(items), bonus=format_points(row["bonus"]), bonus_findings=bonus,
         veto_findings=vetoes, appeals=appeals, previous_note=previous_note if previous_categories else "",
-        issuer=issuer, document_number=document_number)
+        issuer=issuer, document_number=document_number, audit_anchor=audit_anchor)
     return _with_verification(card)
 
 
@@ -270,7 +273,7 @@ def _cite(citation, context: MarkContext) -> CitedPassage | None:
 
 def _with_verification(card: Scorecard) -> Scorecard:
     """Add a code that changes whenever any number or reason on the scorecard changes."""
-    content = json.dumps(asdict(card) | {"verification": ""}, ensure_ascii=False, sort_keys=True, default=str)
+    content = json.dumps(asdict(card) | {"verification": "", "audit_anchor": ""}, ensure_ascii=False, sort_keys=True, default=str)
     code = hashlib.sha256(content.encode()).hexdigest()[:16].upper()
     return replace(card, verification="-".join(code[i:i + 4] for i in range(0, 16, 4)))
 
@@ -308,10 +311,11 @@ class RankingReport:
     rows: tuple[RankingRow, ...]
     incomplete: tuple[RankingRow, ...]
     band_lines: tuple[BandLine, ...] = ()
+    audit_anchor: str = ""  # the newest checkpoint of the audit chain, as on the scorecards
 
 
 def build_ranking(*, rubric: Rubric, outcome: Outcome, district: str, assessment: str, year: int,
-                  released: str) -> RankingReport:
+                  released: str, audit_anchor: str = "") -> RankingReport:
     """Return the district ranking: ranked towns in order, the others (incomplete, not
     rankable) listed apart with their note in place of a total; places from ``outcome``."""
     rows, incomplete = [], []
@@ -332,4 +336,5 @@ def build_ranking(*, rubric: Rubric, outcome: Outcome, district: str, assessment
         for b in rubric.grades)
     return RankingReport(district=district, assessment=assessment, year=year, released=released,
                          category_titles=tuple(c.title for c in rubric.categories), bands=bands,
-                         rows=tuple(rows), incomplete=tuple(incomplete), band_lines=band_lines)
+                         rows=tuple(rows), incomplete=tuple(incomplete), band_lines=band_lines,
+                         audit_anchor=audit_anchor)

@@ -16,7 +16,7 @@ import os
 import resource
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, TimeoutError
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +103,50 @@ def shutdown_pool() -> None:
 
 
 atexit.register(shutdown_pool)
+
+
+class RenderLimitExceeded(RuntimeError):
+    """A document past its bound: ``kind`` "time" (seconds) or "size" (characters or bytes)."""
+
+    def __init__(self, kind: str, limit: float) -> None:
+        super().__init__(f"document over its {kind} limit ({limit})")
+        self.kind = kind
+        self.limit = limit
+
+
+MAX_HTML_CHARS = 5_000_000  # a 2,000-town ranking is ~2 MB of HTML
+MAX_PDF_BYTES = 100 * 1024**2
+
+
+def render_bounded(html: str, *, seconds: float) -> bytes:
+    """Render one report document in a worker process, bounded in size and in time.
+
+    Past ``seconds`` the workers are killed (WeasyPrint cannot be interrupted inside a
+    process) and RenderLimitExceeded("time") is raised; the pool starts afresh on next use.
+    """
+    if len(html) > MAX_HTML_CHARS:
+        raise RenderLimitExceeded("size", MAX_HTML_CHARS)
+    future = render_pool().submit(render_document, html)
+    try:
+        pdf = future.result(timeout=seconds)
+    except TimeoutError:
+        kill_pool()
+        raise RenderLimitExceeded("time", seconds) from None
+    if len(pdf) > MAX_PDF_BYTES:
+        raise RenderLimitExceeded("size", MAX_PDF_BYTES)
+    return pdf
+
+
+def kill_pool() -> None:
+    """Kill the render workers at once (their documents fail; the next use starts new ones)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def render_document(html: str) -> bytes:

@@ -9,6 +9,7 @@ scoring.report.worker (one process per core). Every number comes from scoring.se
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import tempfile
 import zipfile
@@ -27,16 +28,17 @@ from scoring.report.scorecard import RankingReport
 from scoring.report.worker import (
     Rendered,
     page_count,
-    render_document,
+    render_bounded,
     render_pool,
     render_to_cache,
 )
 from scoring.services import scorecards as services
 from scoring.settings import Settings
-from scoring.store import queries
+from scoring.store import checkpoints, queries
 from scoring.store.db import make_engine, make_session_factory
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger(__name__)
 RANKING_NAME = "考核结果排名.pdf"
 CACHE_MAX_BYTES = 2 * 1024**3  # least recently used PDFs go beyond this (after a ZIP)
 
@@ -55,18 +57,33 @@ def scorecard_pdf(settings: Settings, session: Session, assessment_id: int, town
     even building the view model; the HTML's hash catches identical content after a write.
     """
     cache = pdf_cache(settings)
-    alias = content_key("scorecard", str(assessment_id), str(town_id), str(queries.data_version(session)))
+    anchor = checkpoints.latest(session)  # printed on the card: a new checkpoint is a new card
+    alias = content_key("scorecard", str(assessment_id), str(town_id), str(queries.data_version(session)),
+                        anchor.short if anchor else "")
     data = cache.get(alias)
     if data is None:
         html = render_scorecard_html(services.town_scorecard(session, assessment_id, town_id))
-        data = cache.get_or_render(html, render_document)
-        cache.put(alias, data)
+        session.rollback()  # every value is in the HTML: render outside any transaction
+        data = cache.get(content_key(html))
+        if data is None:
+            data = render_bounded(html, seconds=settings.render_timeout_seconds)
+            _keep(cache, content_key(html), data)
+        _keep(cache, alias, data)
     return data
+
+
+def _keep(cache: PdfCache, key: str, data: bytes) -> None:
+    """Cache a PDF if the disk lets us: a full disk costs the cache, never the document."""
+    try:
+        cache.put(key, data)
+    except OSError:
+        log.exception("PDF not cached (disk full?)")
 
 
 def ranking_pdf(settings: Settings, session: Session, assessment_id: int, *, workers: int | None = None) -> bytes:
     """Return the district ranking PDF (cached; see render_ranking)."""
     report = services.district_ranking(session, assessment_id)
+    session.rollback()  # the report holds every value: render outside any transaction
     return render_ranking(settings, report, workers=workers).path.read_bytes()
 
 
@@ -92,7 +109,7 @@ def render_ranking(settings: Settings, report: RankingReport, *, workers: int | 
 
     if not job.cached:
         if len(job.parts) == 1:
-            job.cache.put(job.key, render_document(render_ranking_html(report)))
+            job.cache.put(job.key, render_bounded(render_ranking_html(report), seconds=settings.render_timeout_seconds))
         else:
             pool = render_pool(workers)
             job.start(pool)

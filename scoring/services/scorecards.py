@@ -23,7 +23,7 @@ from scoring.report.scorecard import (
 from scoring.resolutions import resolve_marks
 from scoring.services.appeals import appeal_lines
 from scoring.services.outcomes import assessment_outcome
-from scoring.store import queries
+from scoring.store import checkpoints, queries
 from scoring.store.resolutions import resolved_marks
 
 
@@ -44,8 +44,10 @@ def assessment_documents(session: Session, assessment_id: int, town_ids: list[in
     previous = _previous_year(session, assessment) if town_ids else _PreviousYear()  # only cards show it
     contexts = {t: _mark_context(session, assessment_id, t) for t in town_ids}
     appeals = {t: appeal_lines(session, assessment_id, t, rubric) for t in town_ids}  # now: the cards are lazy
+    anchor = checkpoints.latest(session)
     common = {"district": queries.district_name(session, assessment.district_id), "assessment": assessment.name,
-              "year": assessment.year, "released": _date(assessment.released_at)}
+              "year": assessment.year, "released": _date(assessment.released_at),
+              "audit_anchor": anchor.short if anchor else ""}
     report = _ranking(rubric, outcome, common) if ranking else None
     cards = (build_scorecard(rubric=rubric, outcome=outcome, town=towns[t], marks=marks, context=contexts[t],
                              previous_total=previous.totals.get(towns[t], ""),

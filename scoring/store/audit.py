@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from scoring.store import checkpoints
 from scoring.store.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
@@ -56,6 +57,7 @@ def record(session: Session, actor: Actor, action: str, object_type: str, object
     event.mac = event_mac(key, event.hash) if key else None
     session.add(event)
     session.flush()
+    checkpoints.mark_due(session, action)
     return event
 
 
@@ -80,7 +82,7 @@ def event_mac(key: bytes, event_hash_: str) -> str:
 
 def use_key(session_factory, key: bytes) -> None:
     """Make every session of this factory sign the events it records."""
-    session_factory.configure(info={"audit_key": key})
+    session_factory.configure(info={**(session_factory.kw.get("info") or {}), "audit_key": key})
 
 
 def verify_chain(session: Session, key: bytes | None = None) -> int | None:

@@ -9,32 +9,52 @@ connection committed since it began. PostgreSQL needs none of this (rows are loc
 
 from __future__ import annotations
 
+import functools
 from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+# lock_not_available (lock_timeout), deadlock_detected, serialization_failure: retry later.
+BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001"})
 _WRITE: ContextVar[bool] = ContextVar("scoring_write_transaction", default=False)
 
 
-def make_engine(url: str) -> Engine:
-    """Return an engine for ``url``; SQLite gets WAL, a busy timeout and deferred reads."""
+def make_engine(url: str, *, lock_timeout_ms: int = 30_000) -> Engine:
+    """Return an engine for ``url``; SQLite gets WAL, a busy timeout and deferred reads.
+
+    ``lock_timeout_ms`` bounds the wait for a lock (SQLite's busy timeout, PostgreSQL's
+    ``lock_timeout``): the web passes a short one, so a busy database answers "busy, retry"
+    (``is_busy``) within seconds instead of holding the request for 30 s.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_on_connect)
+        engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000, "check_same_thread": False})
+        event.listen(engine, "connect", functools.partial(_sqlite_on_connect, lock_timeout_ms=lock_timeout_ms))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c lock_timeout={lock_timeout_ms}"})
 
 
-def _sqlite_on_connect(dbapi_connection, _record) -> None:
+def is_busy(error: BaseException) -> bool:
+    """Whether a database error means "locked by another writer, try again" (not a bug)."""
+    if not isinstance(error, OperationalError | DBAPIError):
+        return False
+    original = getattr(error, "orig", None)
+    if getattr(original, "sqlstate", None) in BUSY_SQLSTATES:
+        return True
+    text = str(original or error).lower()
+    return "database is locked" in text or "database table is locked" in text or "lock timeout" in text
+
+
+def _sqlite_on_connect(dbapi_connection, _record, *, lock_timeout_ms: int = 30_000) -> None:
     dbapi_connection.isolation_level = None  # let the "begin" hook issue BEGIN itself
     cursor = dbapi_connection.cursor()
-    for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=30000",
+    for pragma in ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", f"PRAGMA busy_timeout={int(lock_timeout_ms)}",
                    "PRAGMA synchronous=FULL"):
         cursor.execute(pragma)
     cursor.close()

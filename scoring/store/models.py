@@ -297,3 +297,25 @@ class Resolution(Base):
     reason: Mapped[str] = mapped_column(Text)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SecurityEvent(Base):
+    """A refused attempt (403, 404 on an object out of reach, 409 stale edit): who, from where.
+
+    Kept apart from the audit chain of changes, and rate-limited per IP when recorded
+    (``scoring.store.security_events``), so a flood of refusals cannot fill the disk.
+    """
+
+    __tablename__ = "security_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # forbidden, not_found, stale_edit
+    status: Mapped[int] = mapped_column(Integer)
+    ip: Mapped[str] = mapped_column(String(64), default="", index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: an event outlives its user
+    username: Mapped[str] = mapped_column(String(64), default="")
+    method: Mapped[str] = mapped_column(String(8), default="")
+    route: Mapped[str] = mapped_column(String(100), default="")  # the endpoint, e.g. review.save_mark
+    path: Mapped[str] = mapped_column(String(300), default="")
+    request_id: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # e.g. the refused value of a stale edit

@@ -72,8 +72,8 @@ def test_an_unchanged_scorecard_comes_from_the_cache_and_a_new_mark_renders_it_a
     from scoring.services import documents as batch
 
     rendered = []
-    real = batch.render_document
-    monkeypatch.setattr(batch, "render_document", lambda html: rendered.append(1) or real(html))
+    real = batch.render_bounded
+    monkeypatch.setattr(batch, "render_bounded", lambda html, seconds: rendered.append(1) or real(html, seconds=seconds))
     url = f"/admin/assessments/{ids['scoring']}/towns/{ids['towns']['新城镇']}/scorecard.pdf"
     auth.login("admin")
     with client.get(url) as first, client.get(url) as second:

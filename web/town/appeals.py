@@ -12,7 +12,7 @@ from scoring.evidence import EvidenceRejected
 from scoring.services import appeals as appeal_service
 from scoring.store import queries
 from web.db import get_session
-from web.errors import phase_refusal
+from web.errors import phase_refusal, rejected_status
 from web.i18n import translate
 from web.permissions import actor, role_required
 from web.town.views import _own_assessment, bp
@@ -67,7 +67,7 @@ def file_appeal(assessment_id: int):
             attachment_name=upload.filename if upload and upload.filename else "", attachment_data=data,
             storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
     except EvidenceRejected as exc:
-        return _page(assessment, translate(exc.message), 413 if exc.code == "too_large" else 400, form)
+        return _page(assessment, translate(exc.message), rejected_status(exc), form)
     except InvalidInput as exc:
         return _page(assessment, translate(exc.message), 400, form)
     except PhaseClosed as exc:

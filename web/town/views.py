@@ -22,7 +22,7 @@ from scoring.evidence import EvidenceRejected
 from scoring.services.coverage import FLAGS, coverage_counts, town_coverage
 from scoring.store import queries
 from web.db import get_session
-from web.errors import phase_refusal, too_large
+from web.errors import phase_refusal, rejected_status, too_large
 from web.i18n import translate
 from web.permissions import actor, role_required
 
@@ -102,7 +102,7 @@ def upload_evidence(assessment_id: int):
                                        town_id=current_user.town_id, name=upload.filename, data=data,
                                        storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
     except EvidenceRejected as exc:  # nothing stored: the dashboard again, the reason by the form
-        return _dashboard({assessment_id: translate(exc.message)}, 413 if exc.code == "too_large" else 400)
+        return _dashboard({assessment_id: translate(exc.message)}, rejected_status(exc))
     except InvalidInput as exc:
         return _dashboard({assessment_id: translate(exc.message)}, 400)
     except PhaseClosed as exc:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidInput, NotFound
 from scoring.messages import N_, Message
+from scoring.store import checkpoints
 from scoring.store.db import begin_write
 from scoring.store.models import (
     ROLES,
@@ -38,12 +39,14 @@ def operation(function: Callable[P, R]) -> Callable[P, R]:
         try:
             result = function(*args, **kwargs)
             session.commit()
-            return result
         except BaseException:
             session.rollback()
+            checkpoints.discard(session)
             raise
         finally:
             session.info.pop(_IN_OPERATION, None)
+        checkpoints.after_commit(session)  # what was published is written down outside the database
+        return result
 
     return wrapper
 

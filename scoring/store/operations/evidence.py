@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from scoring import phases
+from scoring.evidence import EvidenceRejected
 from scoring.messages import N_
 from scoring.store.audit import Actor, record
 from scoring.store.models import (
@@ -40,12 +44,30 @@ def add_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id:
 
 
 def store_bytes(storage: Path, data: bytes) -> str:
-    """Write ``data`` under its sha256 (once; readers never see half a file); return the digest."""
+    """Write ``data`` under its sha256 (once; readers never see half a file); return the digest.
+
+    Written to a temporary name, fsynced, then renamed. A full disk (or quota) removes the
+    temporary file and raises EvidenceRejected("storage_full"): the operation rolls back,
+    so no row names a file that is not there, and the next upload finds the space it left.
+    """
     digest = hashlib.sha256(data).hexdigest()
     target = storage / digest[:2] / digest
-    if not target.exists():
+    if target.exists():
+        return digest
+    partial = None
+    try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        partial.write_bytes(data)
+        descriptor, name = tempfile.mkstemp(dir=target.parent, prefix=f".{digest[:8]}-", suffix=".part")
+        partial = Path(name)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
         partial.replace(target)
+    except OSError as exc:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise EvidenceRejected(N_("存储空间不足，文件未保存，请联系管理员"), code="storage_full") from exc
+        raise
     return digest

@@ -127,8 +127,9 @@ def test_incomplete_towns_are_listed_apart_and_not_ranked(demo_settings: Setting
 def test_cached_scorecard_is_served_without_rendering_again(demo_settings: Settings, demo_session: Session,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     renders: list[str] = []
-    real = batch.render_document
-    monkeypatch.setattr(batch, "render_document", lambda html: renders.append(html) or real(html))
+    real = batch.render_bounded
+    monkeypatch.setattr(batch, "render_bounded",
+                        lambda html, seconds: renders.append(html) or real(html, seconds=seconds))
     town_id = _town_id(demo_session, "新城镇")
 
     first = batch.scorecard_pdf(demo_settings, demo_session, 1, town_id)

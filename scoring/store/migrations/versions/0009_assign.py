@@ -1,13 +1,13 @@
 """conflicts of interest, marks kept after their assignment went, appeal arbiters
 
 Revision ID: 0009_assign
-Revises: 0005_year
+Revises: 0007_security
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_assign'
-down_revision = '0005_year'
+down_revision = '0007_security'
 branch_labels = None
 depends_on = None
 
