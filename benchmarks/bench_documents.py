@@ -87,7 +87,7 @@ def build_district(settings: Settings, towns: int) -> int:
     for name, town_id in ids.items():
         row = services.submit_evidence(session, actor, assessment_id=assessment.id, town_id=town_id,
                                        name=f"{name}2025年法治政府建设年度报告.txt", data=REPORT.read_bytes(),
-                                       storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
+                                       blobs=services.blob_store(settings, session), max_bytes=settings.max_upload_bytes)
         passages[name] = list(queries.passages(session, [row.id]))
     operations.set_phase(session, actor, assessment.id, "scoring")
     for mark in demo_marks(rubric, qualities, reviewers=tuple(reviewers)):
