@@ -201,3 +201,14 @@ class SnapshotRowView:
     rank: int | None
     total: str
     grade: str
+
+
+@dataclass(frozen=True)
+class ExportView:
+    """A finished ZIP job: the blob holding its bytes."""
+
+    job_id: str
+    assessment_id: int
+    sha256: str
+    size: int
+    created_at: datetime
