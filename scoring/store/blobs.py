@@ -127,6 +127,20 @@ class DatabaseBlobs:
         self.session.execute(delete(Blob).where(Blob.sha256 == digest))
 
 
+def copy_disk_blobs(source: DiskBlobs, target: BlobStore) -> int:
+    """Copy every file of a disk store into ``target`` (moving to the database); return the count.
+
+    A file whose bytes do not match its name is skipped: it was damaged or put there by hand.
+    """
+    copied = 0
+    for path in sorted(source.root.glob("*/" + "[0-9a-f]" * 64)):
+        data = path.read_bytes()
+        if digest_of(data) == path.name and not target.exists(path.name):
+            target.put(data)
+            copied += 1
+    return copied
+
+
 def open_blobs(session: Session, *, root: Path, in_database: bool) -> BlobStore:
     """The instance's blob store: the ``blobs`` table (disk kept for reading older files) or ``root``."""
     return DatabaseBlobs(session, legacy=DiskBlobs(root)) if in_database else DiskBlobs(root)

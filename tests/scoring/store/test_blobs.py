@@ -96,3 +96,22 @@ def test_a_blob_is_asked_for_by_its_hash_only(settings):
         with pytest.raises(NotFound):
             store.get(name)
 
+
+
+def test_files_kept_on_disk_move_into_the_database_with_the_cli(settings, db, monkeypatch):
+    from click.testing import CliRunner
+
+    from scoring.cli import main as cli
+
+    disk = blob_module.DiskBlobs(settings.evidence_path)
+    data = report_bytes()
+    digest = disk.put(data)
+    monkeypatch.setenv("INSTANCE_PATH", str(settings.instance_path))
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    result = CliRunner().invoke(cli, ["evidence", "to-database"])
+    assert result.exit_code == 0, result.output
+    assert int(result.output.split()[0]) >= 1
+    db.rollback()
+    assert blob_module.DatabaseBlobs(db).get(digest) == data  # without reading the disk
+    again = CliRunner().invoke(cli, ["evidence", "to-database"])
+    assert again.output.startswith("0 files")
