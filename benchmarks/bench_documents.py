@@ -37,7 +37,7 @@ from scoring.report.pdf import STATIC_DIR, get_renderer
 from scoring.report.render import render_scorecard_html
 from scoring.report.scorecard import BandLine, RankingReport, RankingRow
 from scoring.report.worker import page_count, render_document, shutdown_pool, warm_pool
-from scoring.services import documents
+from scoring.services import documents, exports
 from scoring.settings import ROOT, Settings
 from scoring.store import operations, queries
 from scoring.store.audit import SYSTEM, Actor
@@ -87,7 +87,7 @@ def build_district(settings: Settings, towns: int) -> int:
     for name, town_id in ids.items():
         row = services.submit_evidence(session, actor, assessment_id=assessment.id, town_id=town_id,
                                        name=f"{name}2025年法治政府建设年度报告.txt", data=REPORT.read_bytes(),
-                                       storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
+                                       blobs=services.blob_store(settings, session), max_bytes=settings.max_upload_bytes)
         passages[name] = list(queries.passages(session, [row.id]))
     operations.set_phase(session, actor, assessment.id, "scoring")
     for mark in demo_marks(rubric, qualities, reviewers=tuple(reviewers)):
@@ -255,13 +255,15 @@ def main() -> None:
                                      progress=lambda done, total: progress.append(done))
     district, parent_cpu = time.perf_counter() - start, time.process_time() - parent_cpu
     start = time.perf_counter()
-    zip_path = documents.render_assessment_zip(settings, assessment_id, workers=args.workers)
+    digest = exports.render_assessment_zip(settings, assessment_id, workers=args.workers, job_id="bench")
     zipped = time.perf_counter() - start
+    zip_size = len(services.blob_store(settings, session).get(digest))
+    session.rollback()
     line(f"district: {args.towns} scorecards + ranking, {args.workers} workers, empty cache", district, floor, 10)
     print(f"  ({result.rendered} rendered, {len(progress)} progress calls; CPU: workers {result.worker_cpu:.1f} s, "
           f"{result.worker_cpu / result.rendered * 1000:.0f} ms a document, this process {parent_cpu:.1f} s;\n"
           f"   worker start-up {startup:.2f} s once; ZIP of the unchanged results {zipped:.2f} s, "
-          f"{zip_path.stat().st_size / 1e6:.1f} MB)")
+          f"{zip_size / 1e6:.1f} MB)")
 
     cache = PdfCache(instance / "pdf-cache")
     cached = warm_median(lambda: cache.get_or_render(card_html, lambda _: b""), args.n)

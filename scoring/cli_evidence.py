@@ -74,3 +74,23 @@ def evidence_match(rubric_path: str, files: tuple[str, ...], top: int, as_json: 
         click.echo(str(N_("材料缺失（覆盖度低于 %(threshold)s）：%(items)s", threshold=MISSING_THRESHOLD,
                           items="、".join(missing) or "—")))
     sys.exit(1 if failed else 0)
+
+
+@evidence.command("to-database")
+def evidence_to_database() -> None:
+    """Copy the evidence files kept on this machine's disk (instance/evidence) into the database,
+    so every app server reads them there (for PostgreSQL; files already there are left)."""
+    from scoring.cli import _open_store
+    from scoring.store.blobs import DatabaseBlobs, DiskBlobs, copy_disk_blobs
+    from scoring.store.db import begin_write
+
+    settings, session = _open_store()
+    engine = session.get_bind()
+    try:
+        with session:
+            begin_write(session)
+            copied = copy_disk_blobs(DiskBlobs(settings.evidence_path), DatabaseBlobs(session))
+            session.commit()
+    finally:
+        engine.dispose()
+    click.echo(f"{copied} files copied into the database")

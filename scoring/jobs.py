@@ -5,15 +5,23 @@ which reports progress in the job's meta. Without Redis (``BACKGROUND_JOBS=auto`
 answer, or ``thread``) the job runs in a thread of this process, its state kept in memory:
 right for the embedded one-process server, not for several app servers (they need Redis).
 The web enqueues and polls either way. Nothing here imports Flask.
+
+Redis holds only the queue and each job's progress: the finished ZIP is stored by the job
+in the project's own storage (``scoring.services.exports``), and the download reads it from
+there, never a path or result from Redis. ``REDIS_URL`` may carry a password
+(``redis://:pw@host:6379/0``) and use TLS (``rediss://…``, with ``?ssl_ca_certs=…`` for a
+private CA); note that whoever can write to the queue can make a worker run code, so a
+shared Redis must have a password.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from redis import Redis
 from rq import Queue, get_current_job
@@ -23,6 +31,7 @@ from scoring.settings import Settings
 
 
 def connection(settings: Settings) -> Redis:
+    """A client of ``REDIS_URL`` (its password and TLS options included)."""
     return Redis.from_url(settings.redis_url, socket_connect_timeout=2)
 
 
@@ -61,10 +70,10 @@ def enqueue_assessment_zip(settings: Settings, assessment_id: int) -> str:
 
 
 def render_assessment_zip_job(settings_data: dict, assessment_id: int) -> str:
-    """The job: render every scorecard and the ranking into a ZIP; return its path."""
-    from scoring.services.documents import render_assessment_zip
+    """The job: render every scorecard and the ranking into a ZIP, store it; return its sha256."""
+    from scoring.services.exports import render_assessment_zip
 
-    settings = Settings.model_validate(settings_data)
+    settings = worker_settings(settings_data)
     job = get_current_job()
 
     def progress(done: int, total: int) -> None:
@@ -73,11 +82,21 @@ def render_assessment_zip_job(settings_data: dict, assessment_id: int) -> str:
             job.save_meta()
 
     try:
-        return str(render_assessment_zip(settings, assessment_id, progress=progress))
+        return render_assessment_zip(settings, assessment_id, progress=progress,
+                                     job_id=job.id if job is not None else "direct")
     finally:
         from scoring.report.worker import shutdown_pool
 
         shutdown_pool()  # RQ's work-horse exits without running exit handlers
+
+
+def worker_settings(sent: dict, environ: Mapping[str, str] = os.environ) -> Settings:
+    """The settings a job runs with: the worker's own environment wins over what the app sent.
+
+    A worker on another machine has its own instance folder (``INSTANCE_PATH``) and may have
+    its own ``DATABASE_URL``; what the app sent fills in only what the worker does not set.
+    """
+    return Settings(**{key: value for key, value in sent.items() if key.upper() not in environ})
 
 
 @dataclass(frozen=True)
@@ -85,8 +104,7 @@ class JobState:
     status: str  # queued, started, finished, failed
     done: int
     total: int
-    assessment_id: int | None
-    path: Path | None
+    assessment_id: int | None  # as the queue says: for the page only, the download reads the store
 
 
 def job_state(settings: Settings, job_id: str) -> JobState | None:
@@ -100,9 +118,8 @@ def job_state(settings: Settings, job_id: str) -> JobState | None:
         return None
     status = job.get_status(refresh=True)
     meta = job.get_meta(refresh=True)
-    result = job.return_value() if status == "finished" else None
     return JobState(str(status.value if hasattr(status, "value") else status), int(meta.get("done", 0)),
-                    int(meta.get("total", 0)), meta.get("assessment_id"), Path(result) if result else None)
+                    int(meta.get("total", 0)), meta.get("assessment_id"))
 
 
 LOCAL_PREFIX = "local-"
@@ -116,7 +133,7 @@ def _enqueue_in_thread(settings: Settings, assessment_id: int) -> str:
     global _local_executor
     job_id = LOCAL_PREFIX + uuid.uuid4().hex
     with _local_lock:
-        _local_jobs[job_id] = JobState("queued", 0, 0, assessment_id, None)
+        _local_jobs[job_id] = JobState("queued", 0, 0, assessment_id)
         if _local_executor is None:  # made on first use: in the process that serves, after any fork
             _local_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-job")
     _local_executor.submit(_run_in_thread, settings, assessment_id, job_id)
@@ -124,7 +141,7 @@ def _enqueue_in_thread(settings: Settings, assessment_id: int) -> str:
 
 
 def _run_in_thread(settings: Settings, assessment_id: int, job_id: str) -> None:
-    from scoring.services.documents import render_assessment_zip
+    from scoring.services.exports import render_assessment_zip
 
     def update(**changes) -> None:
         with _local_lock:
@@ -132,12 +149,12 @@ def _run_in_thread(settings: Settings, assessment_id: int, job_id: str) -> None:
 
     update(status="started")
     try:
-        path = render_assessment_zip(settings, assessment_id,
-                                     progress=lambda done, total: update(done=done, total=total))
+        render_assessment_zip(settings, assessment_id, job_id=job_id,
+                              progress=lambda done, total: update(done=done, total=total))
     except Exception:  # noqa: BLE001 - the page shows "failed"; the log keeps the traceback
         import logging
 
         logging.getLogger(__name__).exception("background job %s failed", job_id)
         update(status="failed")
         return
-    update(status="finished", path=Path(path))
+    update(status="finished")

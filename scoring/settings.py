@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     job_queue: str = "scoring"  # RQ queue name: tests use their own, so no other worker takes their jobs
     # auto: Redis when it answers, else a thread in this process (one-process servers only)
     background_jobs: Literal["auto", "redis", "thread"] = "auto"
+    # Where file bytes live (scoring.store.blobs): auto = in the database on PostgreSQL (shared
+    # by every server), on the local disk (instance/evidence) for the embedded SQLite default.
+    blob_storage: Literal["auto", "disk", "database"] = "auto"
     secret_key: str = ""  # empty: a random key kept in instance_path/secret.key (made on first run)
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
     login_max_failures: int = Field(5, gt=0)  # per (IP or known device, account) in the window
@@ -60,12 +63,19 @@ class Settings(BaseSettings):
 
     @property
     def evidence_path(self) -> Path:
+        """The folder of the disk blob store (and of files stored before blobs moved to the database)."""
         return self.instance_path / "evidence"
 
     @property
     def audit_checkpoints_path(self) -> Path:
         """The append-only file of audit head hashes (outside the database)."""
         return self.instance_path / "audit-checkpoints.jsonl"
+
+    @property
+    def blobs_in_database(self) -> bool:
+        if self.blob_storage == "auto":
+            return self.sqlalchemy_url.startswith("postgresql")
+        return self.blob_storage == "database"
 
     @property
     def cookies_secure(self) -> bool:

@@ -81,7 +81,9 @@ def _start_worker(settings: Settings) -> subprocess.Popen | None:
         print("Redis not reachable: background jobs (ZIPs of all scorecards) run inside the server.")
         return None
     rq = Path(sys.executable).with_name("rq")
-    return subprocess.Popen([str(rq), "worker", "--url", settings.redis_url, "--quiet", settings.job_queue])
+    # The URL by environment, not argument: a password in it stays out of `ps`.
+    return subprocess.Popen([str(rq), "worker", "--quiet", settings.job_queue],
+                            env={**os.environ, "RQ_REDIS_URL": settings.redis_url})
 
 
 if __name__ == "__main__":

@@ -80,7 +80,8 @@ def load_demo(session: Session, settings: Settings) -> list[DemoAccount] | None:
             for path in sorted((EVIDENCE / town).glob("*")):
                 services.submit_evidence(session, Actor(leader.id, leader.username), assessment_id=assessment.id,
                                          town_id=town_id, name=path.name, data=path.read_bytes(),
-                                         storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
+                                         blobs=services.blob_store(settings, session),
+                                         max_bytes=settings.max_upload_bytes)
         operations.set_phase(session, actor, assessment.id, "scoring")
         _score(session, assessment.id, rubric, towns, reviewers, split, complete=released)
         if released:

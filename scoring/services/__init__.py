@@ -5,7 +5,7 @@ No rules and no SQL here: rules live in the core, SQL in ``scoring.store``. Ever
 """
 
 
-from scoring.services.evidence import evidence_path, submit_evidence
+from scoring.services.evidence import blob_store, evidence_bytes, submit_evidence
 from scoring.services.marks import (
     Progress,
     SavedMark,
@@ -19,7 +19,7 @@ from scoring.services.outcomes import assessment_outcome, unusable_marks
 from scoring.services.scorecards import assessment_documents, district_ranking, town_scorecard
 
 __all__ = [
-    "Progress", "SavedMark", "ScoringSheet", "assessment_documents", "assessment_outcome", "district_ranking",
-    "evidence_path", "record_mark", "reviewer_progress", "scoring_sheet", "submit_evidence", "town_running_total",
+    "Progress", "SavedMark", "ScoringSheet", "assessment_documents", "assessment_outcome", "blob_store",
+    "district_ranking", "evidence_bytes", "record_mark", "reviewer_progress", "scoring_sheet", "submit_evidence", "town_running_total",
     "town_scorecard", "unusable_marks",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -20,13 +19,14 @@ from scoring.services import marks as mark_service
 from scoring.services.outcomes import assessment_outcome
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
+from scoring.store.blobs import BlobStore
 from scoring.store.views import AppealView, RankingSnapshotView
 
 DECISIONS = {"pending": "受理中", "upheld": "维持原评分", "adjusted": "调整评分"}  # as the scorecard writes them
 
 
 def file_appeal(session: Session, actor: Actor, *, assessment_id: int, town_id: int, mark_id: int, reason: str,
-                attachment_name: str = "", attachment_data: bytes = b"", storage: Path | None = None,
+                attachment_name: str = "", attachment_data: bytes = b"", blobs: BlobStore | None = None,
                 max_bytes: int = 0) -> AppealView:
     """File a town's appeal of one of its marks; an attachment passes the evidence checks.
 
@@ -37,7 +37,7 @@ def file_appeal(session: Session, actor: Actor, *, assessment_id: int, town_id: 
         kind = detect_type(attachment_data, attachment_name, **({"max_bytes": max_bytes} if max_bytes else {}))
         attachment = operations.Attachment(attachment_name, kind, attachment_data)
     row = operations.file_appeal(session, actor, assessment_id=assessment_id, town_id=town_id, mark_id=mark_id,
-                                 reason=reason, attachment=attachment, storage=storage)
+                                 reason=reason, attachment=attachment, blobs=blobs)
     return queries.appeal(session, row.id)
 
 

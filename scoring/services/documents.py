@@ -8,11 +8,8 @@ scoring.report.worker (one process per core). Every number comes from scoring.se
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -44,7 +41,12 @@ CACHE_MAX_BYTES = 2 * 1024**3  # least recently used PDFs go beyond this (after 
 
 
 def pdf_cache(settings: Settings) -> PdfCache:
-    """The PDF cache of this instance (``instance/pdf-cache``)."""
+    """The PDF cache of this machine's instance folder (``instance/pdf-cache``).
+
+    Per machine, and right on every machine: a PDF is found by the hash of its HTML (or by
+    the data version, the newest audit event, read from the shared database), so another
+    server's cache can only miss, never answer with a stale document.
+    """
     return PdfCache(settings.instance_path / "pdf-cache")
 
 
@@ -149,7 +151,7 @@ def render_assessment(settings: Settings, assessment_id: int, *, town_ids: list[
     result = BatchResult()
     pool = render_pool(workers)  # worker processes start with the first document sent
     futures: list[Future] = []
-    with _session(settings) as session:  # read everything, then let go of the database
+    with own_session(settings) as session:  # read everything, then let go of the database
         towns = queries.assessment_towns(session, assessment_id)
         wanted = [t for t in (towns if town_ids is None else town_ids) if t in towns]
         cards, report = services.assessment_documents(session, assessment_id, wanted, ranking=ranking)
@@ -190,33 +192,6 @@ def render_assessment(settings: Settings, assessment_id: int, *, town_ids: list[
     return result
 
 
-def render_assessment_zip(settings: Settings, assessment_id: int, progress: Progress | None = None,
-                          *, workers: int | None = None) -> Path:
-    """Render every scorecard of an assessment and its ranking into one ZIP; return its path.
-
-    The ZIP is named by its content (under ``instance/exports``), so asking again for
-    unchanged results returns the same file and renders nothing.
-    """
-    result = render_assessment(settings, assessment_id, progress=progress, workers=workers)
-    listing = "\n".join(f"{d.name}\0{d.path.name}" for d in result.documents)
-    target = (settings.instance_path / "exports"
-              / f"assessment-{assessment_id}-{hashlib.sha256(listing.encode()).hexdigest()[:16]}.zip")
-    if target.exists():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".tmp-", suffix=".zip", delete=False) as tmp:
-        # PDFs are compressed already: storing them is as small, and faster.
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
-            for document in result.documents:
-                archive.write(document.path, document.name)
-    Path(tmp.name).replace(target)
-    for older in target.parent.glob(f"assessment-{assessment_id}-*.zip"):
-        if older != target:  # results changed since: that ZIP is stale
-            older.unlink(missing_ok=True)
-    pdf_cache(settings).prune(CACHE_MAX_BYTES)
-    return target
-
-
 def write_documents(result: BatchResult, out_dir: Path) -> list[Path]:
     """Copy the documents of ``result`` into ``out_dir``; return the written paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -243,7 +218,7 @@ def _report(progress: Progress | None, done: int, total: int) -> None:
 
 
 @contextmanager
-def _session(settings: Settings) -> Iterator[Session]:
+def own_session(settings: Settings) -> Iterator[Session]:
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with make_session_factory(engine)() as session:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -141,7 +142,7 @@ class Conflict(Base):
 
 
 class EvidenceFile(Base):
-    """A file a town submitted; the bytes live on disk under their sha256, the name as given."""
+    """A file a town submitted; the bytes live in the blob store under their sha256, the name as given."""
 
     __tablename__ = "evidence_files"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -319,3 +320,29 @@ class SecurityEvent(Base):
     path: Mapped[str] = mapped_column(String(300), default="")
     request_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # e.g. the refused value of a stale edit
+
+
+class Blob(Base):
+    """File bytes kept in the database under their sha256, once however often uploaded
+    (the blob store of ``scoring.store.blobs`` when the database is shared by several servers)."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DocumentExport(Base):
+    """A finished background job's ZIP: the job id, and the blob it wrote.
+
+    The download trusts only this row (written by the worker through the store), never a
+    result read from Redis.
+    """
+
+    __tablename__ = "document_exports"
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

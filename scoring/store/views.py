@@ -230,3 +230,14 @@ class ResolutionView:
     reason: str
     resolved_by: int | None
     resolved_at: datetime
+
+
+@dataclass(frozen=True)
+class ExportView:
+    """A finished ZIP job: the blob holding its bytes."""
+
+    job_id: str
+    assessment_id: int
+    sha256: str
+    size: int
+    created_at: datetime

@@ -140,13 +140,13 @@ def test_a_bad_deadline_is_refused_with_a_translated_reason(client, auth, ids):
 def test_the_job_page_names_the_job_state_in_the_readers_language(client, auth, monkeypatch):
     from scoring import jobs
 
-    monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("queued", 0, 0, None, None))
+    monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("queued", 0, 0, None))
     auth.login("admin")
     status = re.compile(r'<p id="job-status"[^>]*>(.*?)</p>')
     assert status.findall(client.get("/admin/jobs/abc").get_data(as_text=True)) == ["排队中"]
     client.post("/lang/en", data={"next": "/admin/"})
     assert status.findall(client.get("/admin/jobs/abc").get_data(as_text=True)) == ["Queued"]
-    monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("failed", 3, 9, None, None))
+    monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("failed", 3, 9, None))
     assert status.findall(client.get("/admin/jobs/abc").get_data(as_text=True)) == ["Failed"]
 
 

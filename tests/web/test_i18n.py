@@ -237,7 +237,7 @@ def test_autosave_and_job_states_are_english_on_the_english_scoring_and_job_page
     assert "/static/js/i18n.js" in scoring_page
     assert scoring_page.index("/static/js/i18n.js") < scoring_page.index("/static/js/autosave.js")
     auth.logout()
-    monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("started", 2, 9, None, None))
+    monkeypatch.setattr(jobs, "job_state", lambda settings, job_id: jobs.JobState("started", 2, 9, None))
     auth.login("admin")
     job_page = switch(client, "en", "/admin/jobs/some-job")
     texts = data_messages(job_page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from scoring import services
 from scoring.store.models import AuditEvent, MarkRow
 
 
@@ -259,9 +260,7 @@ def test_a_pdf_opens_inline_for_its_reviewer_and_other_files_still_download(clie
 
     data = b"%PDF-1.4\n%fake\n"
     sha = hashlib.sha256(data).hexdigest()
-    path = settings.evidence_path / sha[:2] / sha
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    assert services.blob_store(settings, db).put(data) == sha
     row = EvidenceFile(assessment_id=ids["scoring"], town_id=ids["towns"]["东港镇"], name="报告.pdf", kind="pdf",
                        sha256=sha, size=len(data))
     db.add(row)

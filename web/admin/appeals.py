@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from scoring import phases
+from scoring import phases, services
 from scoring.errors import InvalidInput, InvalidMark
 from scoring.services import appeals as appeal_service
 from scoring.services.readiness import release_blockers
@@ -117,12 +119,12 @@ def publish(assessment_id: int):
 def appeal_attachment(appeal_id: int):
     from scoring.evidence import MIME_TYPES
 
-    appeal = queries.appeal(get_session(), appeal_id)
+    session = get_session()
+    appeal = queries.appeal(session, appeal_id)
     if not appeal.attachment_sha256:
         abort(404)
-    digest = appeal.attachment_sha256
-    path = current_app.config["SETTINGS"].evidence_path / digest[:2] / digest
-    return send_file(path, download_name=appeal.attachment_name, as_attachment=True,
+    data = services.blob_store(current_app.config["SETTINGS"], session).get(appeal.attachment_sha256)
+    return send_file(io.BytesIO(data), download_name=appeal.attachment_name, as_attachment=True,
                      mimetype=MIME_TYPES.get(appeal.attachment_kind, "application/octet-stream"))
 
 

@@ -9,7 +9,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -17,9 +16,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
-from scoring import jobs, services
+from scoring import services
 from scoring.errors import InvalidInput
 from scoring.phases import DEADLINE_KEYS, GRACE_KEY, PHASES
 from scoring.services.coverage import assessment_coverage, coverage_counts, town_coverage
@@ -30,12 +28,6 @@ from web.i18n import translate
 from web.permissions import actor, role_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-# RQ's job states as people read them (web/static/js/job.js shows the same texts while polling).
-JOB_STATES = {
-    "queued": lazy_gettext("排队中"), "deferred": lazy_gettext("排队中"), "scheduled": lazy_gettext("排队中"),
-    "started": lazy_gettext("生成中"), "finished": lazy_gettext("已完成"),
-    "failed": lazy_gettext("失败"), "stopped": lazy_gettext("失败"), "canceled": lazy_gettext("失败"),
-}
 
 
 @bp.get("/")
@@ -211,51 +203,6 @@ def ranking_pdf(assessment_id: int):
     return _pdf(pdf, f"{queries.assessment(get_session(), assessment_id).name}-排名.pdf")
 
 
-@bp.post("/assessments/<int:assessment_id>/scorecards.zip")
-@role_required("admin")
-def start_zip(assessment_id: int):
-    """Render every scorecard and the ranking in the background; show its progress."""
-    settings = current_app.config["SETTINGS"]
-    queries.assessment(get_session(), assessment_id)  # 404 for an unknown assessment
-    if not jobs.available(settings):
-        flash(_("后台任务服务（Redis）不可用，请稍后再试或逐份下载"), "error")
-        return redirect(url_for("admin.assessment", assessment_id=assessment_id))
-    return redirect(url_for("admin.job", job_id=jobs.enqueue_assessment_zip(settings, assessment_id)))
-
-
-@bp.get("/jobs/<job_id>")
-@role_required("admin")
-def job(job_id: str):
-    state = _job_or_404(job_id)
-    return render_template("admin/job.html", job_id=job_id, state=state,
-                           status_label=str(JOB_STATES.get(state.status, _("状态未知"))))
-
-
-@bp.get("/jobs/<job_id>/state")
-@role_required("admin")
-def job_progress(job_id: str):
-    state = _job_or_404(job_id)
-    return jsonify({"status": state.status, "done": state.done, "total": state.total})
-
-
-@bp.get("/jobs/<job_id>/download")
-@role_required("admin")
-def job_download(job_id: str):
-    state = _job_or_404(job_id)
-    if state.status != "finished" or state.path is None or not state.path.is_file():
-        abort(404)
-    name = queries.assessment(get_session(), state.assessment_id).name if state.assessment_id else "scorecards"
-    return send_file(state.path, as_attachment=True, download_name=f"{name}-考核结果通报.zip",
-                     mimetype="application/zip")
-
-
-def _job_or_404(job_id: str) -> jobs.JobState:
-    state = jobs.job_state(current_app.config["SETTINGS"], job_id)
-    if state is None:
-        abort(404)
-    return state
-
-
 def _pdf(data: bytes, name: str):
     return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype="application/pdf")
 
@@ -265,5 +212,6 @@ from web.admin import assignments as _assignments  # noqa: E402,F401 - registers
 from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
 from web.admin import exports as _exports  # noqa: E402,F401 - registers the results workbook on ``bp``
 from web.admin import issuing as _issuing  # noqa: E402,F401 - registers the issuer form on ``bp``
+from web.admin import jobs as _jobs  # noqa: E402,F401 - registers the background job views on ``bp``
 from web.admin import panel as _panel  # noqa: E402,F401 - the assessment page, disagreements, calibration
 from web.admin import people_forms as _people_forms  # noqa: E402,F401 - registers the edit forms on ``bp``

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -128,10 +130,10 @@ def evidence_file(assessment_id: int, evidence_id: int):
     if row.assessment_id != assessment_id or not queries.assigned_items(
             session, assessment_id, current_user.user_id, row.town_id):
         abort(404)
-    path = services.evidence_path(current_app.config["SETTINGS"].evidence_path, row)
+    data = services.evidence_bytes(current_app.config["SETTINGS"], session, row)
     mime = _mime(row.kind)
     inline = request.args.get("inline") == "1" and mime in INLINE_TYPES
-    response = send_file(path, download_name=row.name, as_attachment=not inline, mimetype=mime)
+    response = send_file(io.BytesIO(data), download_name=row.name, as_attachment=not inline, mimetype=mime)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -6,7 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from scoring import phases
+from scoring import phases, services
 from scoring.errors import InvalidInput, PhaseClosed
 from scoring.evidence import EvidenceRejected
 from scoring.services import appeals as appeal_service
@@ -61,11 +61,12 @@ def file_appeal(assessment_id: int):
     settings = current_app.config["SETTINGS"]
     data = upload.read(settings.max_upload_bytes + 1) if upload and upload.filename else b""
     try:
+        session = get_session()
         appeal_service.file_appeal(
-            get_session(), actor(), assessment_id=assessment_id, town_id=current_user.town_id,
+            session, actor(), assessment_id=assessment_id, town_id=current_user.town_id,
             mark_id=int(mark_id) if mark_id.isascii() and mark_id.isdigit() else 0, reason=form.get("reason", ""),
             attachment_name=upload.filename if upload and upload.filename else "", attachment_data=data,
-            storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
+            blobs=services.blob_store(settings, session), max_bytes=settings.max_upload_bytes)
     except EvidenceRejected as exc:
         return _page(assessment, translate(exc.message), rejected_status(exc), form)
     except InvalidInput as exc:

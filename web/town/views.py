@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 from flask import (
     Blueprint,
     abort,
@@ -74,7 +76,6 @@ def coverage(assessment_id: int):
 @role_required("town")
 def scorecard_pdf(assessment_id: int):
     """The released scorecard as a PDF (the same numbers as the page: one view model)."""
-    import io
 
     from scoring.services.documents import scorecard_pdf as render
 
@@ -98,9 +99,10 @@ def upload_evidence(assessment_id: int):
     settings = current_app.config["SETTINGS"]
     data = upload.read(settings.max_upload_bytes + 1)
     try:
-        row = services.submit_evidence(get_session(), actor(), assessment_id=assessment_id,
+        session = get_session()
+        row = services.submit_evidence(session, actor(), assessment_id=assessment_id,
                                        town_id=current_user.town_id, name=upload.filename, data=data,
-                                       storage=settings.evidence_path, max_bytes=settings.max_upload_bytes)
+                                       blobs=services.blob_store(settings, session), max_bytes=settings.max_upload_bytes)
     except EvidenceRejected as exc:  # nothing stored: the dashboard again, the reason by the form
         return _dashboard({assessment_id: translate(exc.message)}, rejected_status(exc))
     except InvalidInput as exc:
@@ -130,8 +132,8 @@ def evidence_file(assessment_id: int, evidence_id: int):
         abort(404)
     from scoring.evidence import MIME_TYPES
 
-    path = services.evidence_path(current_app.config["SETTINGS"].evidence_path, row)
-    return send_file(path, download_name=row.name, as_attachment=True,
+    data = services.evidence_bytes(current_app.config["SETTINGS"], get_session(), row)
+    return send_file(io.BytesIO(data), download_name=row.name, as_attachment=True,
                      mimetype=MIME_TYPES.get(row.kind, "application/octet-stream"))
 
 

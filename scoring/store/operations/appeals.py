@@ -9,7 +9,6 @@ marks) and replaces the mark's inputs, so every result computed afterwards uses 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,11 +18,11 @@ from scoring.errors import InvalidInput, InvalidMark, NotPermitted
 from scoring.marks import read_mark
 from scoring.messages import N_
 from scoring.store.audit import Actor, record
+from scoring.store.blobs import BlobStore
 from scoring.store.conflicts import has_conflict, require_no_conflict
 from scoring.store.history import arbiter_of
 from scoring.store.models import Appeal, Assessment, MarkRow, User, utcnow
 from scoring.store.operations.base import fits, get, operation
-from scoring.store.operations.evidence import store_bytes
 from scoring.store.queries import rubric_of_version
 
 MAX_REASON = 2000
@@ -40,7 +39,7 @@ class Attachment:
 
 @operation
 def file_appeal(session: Session, actor: Actor, *, assessment_id: int, town_id: int, mark_id: int, reason: str,
-                attachment: Attachment | None = None, storage: Path | None = None) -> Appeal:
+                attachment: Attachment | None = None, blobs: BlobStore | None = None) -> Appeal:
     """Store a town's appeal of one complete mark of its own (one open appeal per mark)."""
     assessment = get(session, Assessment, assessment_id)
     phases.require_open(assessment.phase, "appeal", assessment.deadlines)
@@ -56,11 +55,11 @@ def file_appeal(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     row = Appeal(assessment_id=assessment_id, town_id=town_id, item_id=mark.item_id, mark_id=mark.id,
                  reviewer_id=mark.reviewer_id, reason=reason, filed_by=actor.id, status="pending", reply="")
     if attachment is not None:
-        if storage is None:
-            raise ValueError("an attachment needs the storage directory")
+        if blobs is None:
+            raise ValueError("an attachment needs the blob store")
         fits(attachment=(N_("文件名"), attachment.name, 255))
         row.attachment_name, row.attachment_kind = attachment.name, attachment.kind
-        row.attachment_sha256 = store_bytes(storage, attachment.data)
+        row.attachment_sha256 = blobs.put(attachment.data)
     session.add(row)
     session.flush()
     record(session, actor, "appeal.file", "appeal", str(row.id), assessment_id=assessment_id, town_id=town_id,

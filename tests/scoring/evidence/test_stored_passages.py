@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scoring.evidence import extract_passages
 from scoring.evidence.passages import Block, build_passages
+from scoring.services import blob_store
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
 
@@ -17,7 +18,7 @@ def test_row_heading_section_path_and_end_page_survive_the_store(db, ids, settin
                                 Block("2025-03-12 | 合同审查", sheet="台账", row=5)], "补充.txt")
     row = operations.add_evidence(db, admin, assessment_id=ids["scoring"], town_id=ids["towns"]["新城镇"],
                                   name="补充.txt", kind="txt", data=data, passages=passages,
-                                  storage=settings.evidence_path)
+                                  blobs=blob_store(settings, db))
     stored = queries.passages(db, [row.id])
     assert [p.location for p in stored] == [p.location for p in passages] == [
         "第1段", "第2段", "第3段", "第3–4页第1段", "工作表“台账”第5行"]

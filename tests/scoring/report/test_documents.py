@@ -140,17 +140,27 @@ def test_cached_scorecard_is_served_without_rendering_again(demo_settings: Setti
     assert batch.render_assessment(demo_settings, 1, workers=2).cached >= 1
 
 
-def test_zip_holds_every_scorecard_and_the_ranking_and_is_reused(demo_settings: Settings) -> None:
+def test_zip_holds_every_scorecard_and_the_ranking_and_is_reused(demo_settings: Settings,
+                                                                  demo_session: Session) -> None:
+    from scoring.services import exports
+
     progress: list[tuple[int, int]] = []
-    path = batch.render_assessment_zip(demo_settings, 1, progress=lambda *p: progress.append(p), workers=2)
-    with zipfile.ZipFile(path) as archive:
+    digest = exports.render_assessment_zip(demo_settings, 1, progress=lambda *p: progress.append(p), workers=2,
+                                           job_id="first")
+    export = exports.finished_export(demo_session, "first")
+    assert export is not None and export.sha256 == digest
+    with zipfile.ZipFile(io.BytesIO(exports.export_bytes(demo_settings, demo_session, export))) as archive:
         names = archive.namelist()
         assert archive.read(names[0]).startswith(b"%PDF")
     assert len(names) == 9 and names[-1] == batch.RANKING_NAME and names[0] == "001-东港镇.pdf"
     assert progress[-1] == (9, 9)
     rendered_again: list[tuple[int, int]] = []
-    assert batch.render_assessment_zip(demo_settings, 1, progress=lambda *p: rendered_again.append(p)) == path
+    again = exports.render_assessment_zip(demo_settings, 1, progress=lambda *p: rendered_again.append(p),
+                                          job_id="second")
+    assert again == digest  # the same results: the same ZIP, stored once
     assert rendered_again == [(9, 9)]  # everything from the cache at once
+    demo_session.rollback()
+    assert exports.finished_export(demo_session, "first") == export  # both jobs can download it
 
 
 def test_cli_writes_the_scorecards_and_the_ranking(demo_settings: Settings, tmp_path: Path,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from scoring import phases
 from scoring.errors import InvalidInput, InvalidMark, NotPermitted, PhaseClosed
 from scoring.services import appeals as appeal_service
-from scoring.services import submit_evidence, town_scorecard
+from scoring.services import blob_store, submit_evidence, town_scorecard
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
 from scoring.store.models import AuditEvent, MarkRow
@@ -139,7 +139,7 @@ def test_an_archived_assessment_refuses_every_edit(db, ids, settings):
                                              reviewer_id=ids["users"]["sifaju"], inputs={}, expected_version=1),
         "evidence": lambda: submit_evidence(db, actor(ids, "xincheng"), assessment_id=ids["released"],
                                             town_id=town, name="补充.txt", data="补充材料".encode(),
-                                            storage=settings.evidence_path, max_bytes=10**6),
+                                            blobs=blob_store(settings, db), max_bytes=10**6),
         "appeal": lambda: file(db, ids, mark),
         "decide": lambda: appeal_service.decide_appeal(db, admin, decided.id, adjust=True, reply="改", inputs={}),
         "publish": lambda: appeal_service.publish(db, admin, ids["released"]),
@@ -156,7 +156,7 @@ def test_an_archived_assessment_refuses_every_edit(db, ids, settings):
 
 def upload(db, ids, settings):
     return submit_evidence(db, actor(ids, "xincheng"), assessment_id=ids["scoring"], town_id=ids["towns"][TOWN],
-                           name="迟交.txt", data="迟交的材料".encode(), storage=settings.evidence_path,
+                           name="迟交.txt", data="迟交的材料".encode(), blobs=blob_store(settings, db),
                            max_bytes=10**6)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from scoring.errors import InvalidInput
 from scoring.evidence import extract_passages
+from scoring.services import blob_store
 from scoring.store import operations
 from scoring.store.audit import Actor, verify_chain
 from scoring.store.models import AuditEvent
@@ -39,7 +40,7 @@ def writes(ids, settings):
         ("assessment.phase", lambda db: operations.set_phase(db, admin, ids["scoring"], "submission")),
         ("evidence.add", lambda db: operations.add_evidence(
             db, admin, assessment_id=ids["scoring"], town_id=town, name="补充.txt", kind="txt", data=data,
-            passages=extract_passages(data, "txt", "补充.txt"), storage=settings.evidence_path)),
+            passages=extract_passages(data, "txt", "补充.txt"), blobs=blob_store(settings, db))),
         ("assignment.add", lambda db: operations.assign(db, admin, ids["scoring"], ids["users"]["sifaju"], ["D1"])),
     ]
 

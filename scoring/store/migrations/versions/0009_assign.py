@@ -1,13 +1,13 @@
 """conflicts of interest, marks kept after their assignment went, appeal arbiters
 
 Revision ID: 0009_assign
-Revises: 0007_security
+Revises: 0008_blobs
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_assign'
-down_revision = '0007_security'
+down_revision = '0008_blobs'
 branch_labels = None
 depends_on = None
 
