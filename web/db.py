@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from scoring.services import cache
+from scoring.services import cache, match_index
 from scoring.settings import Settings
 from scoring.store.audit import use_key
 from scoring.store.db import make_engine, make_session_factory
@@ -19,6 +19,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     use_key(factory, settings.audit_key())  # every event this app records is signed
     app.extensions["session_factory"] = factory
     cache.configure(settings.instance_path / "outcome-cache")  # outcomes shared by the workers
+    match_index.configure(settings.instance_path / "matcher-index")  # towns' matcher indexes, likewise
     app.teardown_appcontext(_close)
 
 

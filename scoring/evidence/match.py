@@ -41,6 +41,9 @@ import jieba
 from .passages import Passage
 from .terms import DOMAIN_WORDS, STOPWORDS, SYNONYMS
 
+# Bump with any change to how passages are indexed or scored: stored indexes
+# (``scoring.services.match_index``) made by another version are then built again.
+MATCHER_VERSION = 1
 _K1 = 1.5
 _B = 0.75
 FIELD_WEIGHTS = {"title": 1.0, "evidence": 0.8, "criteria": 0.6}

@@ -5,7 +5,7 @@ No rules and no SQL here: rules live in the core, SQL in ``scoring.store``. Ever
 """
 
 
-from scoring.services.evidence import evidence_path, submit_evidence
+from scoring.services.evidence import evidence_path, extract_stored, store_upload, submit_evidence
 from scoring.services.marks import (
     Progress,
     SavedMark,
@@ -20,6 +20,6 @@ from scoring.services.scorecards import assessment_documents, district_ranking, 
 
 __all__ = [
     "Progress", "SavedMark", "ScoringSheet", "assessment_documents", "assessment_outcome", "district_ranking",
-    "evidence_path", "record_mark", "reviewer_progress", "scoring_sheet", "submit_evidence", "town_running_total",
+    "evidence_path", "extract_stored", "record_mark", "store_upload", "reviewer_progress", "scoring_sheet", "submit_evidence", "town_running_total",
     "town_scorecard", "unusable_marks",
 ]

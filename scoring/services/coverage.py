@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from scoring.evidence.match import Query, build_index, item_query, match_item, query_units
+from scoring.evidence.match import PassageIndex, Query, build_index, item_query, match_item, query_units
 from scoring.messages import N_, Message
 from scoring.store import queries
 from scoring.store.views import EvidenceView, PassageView
@@ -53,18 +53,22 @@ def item_terms(item) -> list[str]:
 class TownEvidence:
     """A town's evidence for one assessment, indexed once and matched against many items."""
 
-    def __init__(self, files: list[EvidenceView], passages: list[PassageView]):
+    def __init__(self, files: list[EvidenceView], passages: list[PassageView], index: PassageIndex | None = None):
         self.files = {f.id: f for f in files}
         self.views = {(p.evidence_id, p.passage_key): p for p in passages}
         # Passage id -> its section (all heading levels), as extraction stored it.
         self.sections = {p.id: " › ".join(h for h in (p.section_path or ()) if h) for p in passages}
         # Indexed under the evidence id (not the file's name, which two uploads may share).
-        self.index = build_index(p.to_passage(str(p.evidence_id)) for p in passages)
+        self.index = index if index is not None else build_index(p.to_passage(str(p.evidence_id)) for p in passages)
 
     @classmethod
-    def load(cls, session: Session, assessment_id: int, town_id: int) -> TownEvidence:
+    def load(cls, session: Session, assessment_id: int, town_id: int, rubric=None) -> TownEvidence:
+        """The town's evidence with its kept matcher index (``match_index``: built once, not per view)."""
+        from scoring.services.match_index import town_index
+
         files = queries.evidence_files(session, assessment_id, town_id)
-        return cls(files, queries.passages(session, [f.id for f in files]))
+        passages = queries.passages(session, [f.id for f in files])
+        return cls(files, passages, town_index(session, assessment_id, town_id, passages, rubric))
 
     def _suggestions(self, ranked, units: list[str]) -> list[Suggestion]:
         out = []
@@ -101,7 +105,7 @@ def scored_items(rubric) -> list:
 def town_coverage(session: Session, assessment_id: int, town_id: int) -> list[tuple[object, Coverage]]:
     """(item, coverage) for every scored item of the assessment's rubric, for one town."""
     rubric = queries.assessment_rubric(session, assessment_id)
-    evidence = TownEvidence.load(session, assessment_id, town_id)
+    evidence = TownEvidence.load(session, assessment_id, town_id, rubric)
     return [(item, evidence.coverage(item)) for item in scored_items(rubric)]
 
 
@@ -129,6 +133,6 @@ def assessment_coverage(session: Session, assessment_id: int) -> AssessmentCover
     towns = queries.assessment_towns(session, assessment_id)
     flags = {}
     for town_id in towns:
-        evidence = TownEvidence.load(session, assessment_id, town_id)
+        evidence = TownEvidence.load(session, assessment_id, town_id, rubric)
         flags[town_id] = {item.id: evidence.coverage(item) for item in items}
     return AssessmentCoverage(items, towns, flags)

@@ -18,6 +18,7 @@ from scoring.results import item_scores, town_results
 from scoring.rubric import Rubric
 from scoring.services import cache
 from scoring.services.coverage import TownEvidence
+from scoring.services.match_index import town_index
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
 from scoring.store.mark_frames import counted_items, counting_marks
@@ -215,7 +216,7 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     passages = queries.passages(session, list(by_file))
     for passage in passages:
         by_file[passage.evidence_id].append(passage)
-    evidence = TownEvidence(files, passages)
+    evidence = TownEvidence(files, passages, town_index(session, assessment_id, town_id, passages, rubric))
     suggestions = {item.id: evidence.suggest(item) for _, item, _ in items}
     coverage = {item.id: evidence.coverage(item, suggestions[item.id][:1]) for _, item, kind in items if kind == "item"}
     mine = [t for t in towns if queries.assigned_items(session, assessment_id, reviewer_id, t)]

@@ -26,10 +26,10 @@ RULES = {
     "health.healthz": PUBLIC, "health.readyz": PUBLIC, "town.report_css": PUBLIC, "verify.verify": PUBLIC,
     "auth.logout": SIGNED_IN, "account.password": SIGNED_IN,
     "review.dashboard": "reviewer", "review.score_town": "reviewer", "review.save_mark": "reviewer",
-    "review.evidence_file": "reviewer", "review.search": "reviewer",
+    "review.evidence_file": "reviewer", "review.search": "reviewer", "review.evidence_states": "reviewer",
     "town.dashboard": "town", "town.scorecard": "town", "town.scorecard_pdf": "town",
     "town.upload_evidence": "town", "town.evidence_file": "town", "town.coverage": "town",
-    "town.appeals": "town", "town.file_appeal": "town",
+    "town.appeals": "town", "town.file_appeal": "town", "town.evidence_states": "town",
     **{endpoint: "admin" for endpoint in (
         "admin.dashboard", "admin.coverage", "admin.create_assessment", "admin.assessment", "admin.add_assignment",
         "admin.set_deadlines", "admin.set_phase", "admin.ranking_pdf", "admin.start_zip", "admin.scorecard",
@@ -38,7 +38,7 @@ RULES = {
         "rubrics.index", "rubrics.version", "rubrics.download", "rubrics.edit",
         "rubrics.edit_yaml", "rubrics.upload", "admin.appeals", "admin.decide_appeal", "admin.publish",
         "admin.appeal_attachment", "admin.confirm_phase", "admin.audit_xlsx", "admin.edit_user", "admin.save_user",
-        "admin.reset_password", "admin.confirm_disable", "admin.rename_town")},
+        "admin.reset_password", "admin.confirm_disable", "admin.rename_town", "admin.evidence_states")},
 }
 # Endpoints shown for the released assessment (the scoring one has no results to show).
 RELEASED = {"town.scorecard", "town.scorecard_pdf", "town.appeals", "town.file_appeal", "admin.appeals", "admin.publish", "admin.scorecard", "admin.scorecard_pdf", "admin.ranking_pdf"}
@@ -49,10 +49,11 @@ OTHER = {
     "review.save_mark": ("reviewer", {"item_id": "E1"}, 403),  # another department's item
     "review.score_town": ("reviewer", {"town_id": "unknown"}, 404),
     "review.search": ("reviewer", {"town_id": "unknown"}, 404),
+    "review.evidence_states": ("reviewer", {"town_id": "unknown"}, 404),
 }
 TOWN_SCOPED_ARGS = {"town_id", "evidence_id"}
 # Town-scoped arguments that only administrators see: nothing to scope.
-ADMIN_ONLY_SCOPE = {"admin.scorecard", "admin.scorecard_pdf", "admin.rename_town"}
+ADMIN_ONLY_SCOPE = {"admin.scorecard", "admin.scorecard_pdf", "admin.rename_town", "admin.evidence_states"}
 
 
 def _url_map():

@@ -22,7 +22,6 @@ from flask_babel import lazy_gettext
 from scoring import jobs, services
 from scoring.errors import InvalidInput
 from scoring.phases import DEADLINE_KEYS, GRACE_KEY, PHASES
-from scoring.services.coverage import assessment_coverage, coverage_counts, town_coverage
 from scoring.store import operations, queries
 from scoring.store.models import ROLES
 from web.db import get_session
@@ -84,24 +83,6 @@ def assessment(assessment_id: int):
                            assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
                            users={u.id: u for u in queries.users(session)},
                            unusable=services.unusable_marks(session, assessment_id))
-
-
-@bp.get("/assessments/<int:assessment_id>/coverage")
-@role_required("admin")
-def coverage(assessment_id: int):
-    """Evidence coverage: every town and item (flags), or one town's items with best passages."""
-    session = get_session()
-    row = queries.assessment(session, assessment_id)
-    town_id = request.args.get("town", type=int)
-    if town_id is None:
-        return render_template("admin/coverage.html", assessment=row, town=None,
-                               coverage=assessment_coverage(session, assessment_id))
-    towns = queries.assessment_towns(session, assessment_id)
-    if town_id not in towns:
-        abort(404)
-    rows = town_coverage(session, assessment_id, town_id)
-    return render_template("admin/coverage.html", assessment=row, town=towns[town_id], rows=rows,
-                           counts=coverage_counts(rows))
 
 
 @bp.post("/assessments/<int:assessment_id>/phase")
@@ -303,4 +284,5 @@ def _pdf(data: bytes, name: str):
 
 from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``
 from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
+from web.admin import coverage as _coverage  # noqa: E402,F401 - registers the coverage views on ``bp``
 from web.admin import people_forms as _people_forms  # noqa: E402,F401 - registers the edit forms on ``bp``

@@ -14,7 +14,8 @@ from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields, needs_confirmation
-from web.review.highlight import highlight, passage_place
+from web.evidence_states import text_states
+from web.review.highlight import highlight
 
 UNCONFIRMED = {"item": N_("尚未计分：没有扣分时，请选择“无扣分（满分）”或点“保存”确认"),
                "bonus": N_("尚未计分：没有加分事项时，请选择“无加分事项”或点“保存”确认")}
@@ -80,8 +81,19 @@ def search(assessment_id: int, town_id: int):
     query = request.args.get("q", "")[:100]
     found = TownEvidence.load(session, assessment_id, town_id).search(query)
     return jsonify({"query": query, "results": [
-        {"cite": s.cite, "file": s.file.name, "where": translate(passage_place(s.passage)), "section": s.section,
+        {"cite": s.cite, "file": s.file.name, "where": translate(s.passage.place), "section": s.section,
          "html": str(highlight(s.passage.text, s.units))} for s in found]})
+
+
+@bp.get("/<int:assessment_id>/towns/<int:town_id>/evidence/states")
+@role_required("reviewer")
+def evidence_states(assessment_id: int, town_id: int):
+    """Where each of the town's files' text stands (JSON), own assigned towns only."""
+    session = get_session()
+    if town_id not in queries.assessment_towns(session, assessment_id) or not queries.assigned_items(
+            session, assessment_id, current_user.user_id, town_id):
+        abort(404)
+    return jsonify(text_states(queries.evidence_files(session, assessment_id, town_id)))
 
 
 @bp.get("/<int:assessment_id>/evidence/<int:evidence_id>")
