@@ -177,3 +177,71 @@ def test_a_damaged_file_is_shown_as_failed_with_the_reason_never_as_an_empty_doc
     answer = reviewer.get(f"/review/{ids['scoring']}/towns/{ids['towns']['新城镇']}/evidence/states").get_json()
     [failed] = [f for f in answer["files"] if f["state"] == "failed"]
     assert failed["label"].startswith("Text extraction failed") and failed["problem"]
+
+
+# The matcher index: built once at upload (and when the rubric changes), not per page view.
+
+def test_the_index_is_built_at_upload_and_page_views_do_not_build_it_again(make_client, ids, db):
+    from scoring.services import match_index
+
+    open_submission(db, ids)
+    town_id = ids["towns"]["新城镇"]
+    reviewer = make_client("sifaju")
+    page = f"/review/{ids['scoring']}/towns/{town_id}"
+    assert reviewer.get(page).status_code == 200  # this database's first view: built once, lazily
+    built = match_index.builds
+    town = make_client("xincheng", background_jobs="thread")
+    upload(town, ids, "法律顾问台账.txt", REPORT)
+    wait_done(town, ids, "法律顾问台账.txt")
+    assert match_index.builds == built + 1  # by the extraction job, for the new passages
+    views = [page, f"/review/{ids['scoring']}/towns/{town_id}/search?q=法律意见书"]
+    for url in views:
+        assert reviewer.get(url).status_code == 200
+    [first, *_] = reviewer.get(views[1]).get_json()["results"]
+    assert first["file"] == "法律顾问台账.txt"  # the new file is in the index searched
+    assert town.get(f"/town/{ids['scoring']}/coverage").status_code == 200
+    admin = make_client("admin")
+    assert admin.get(f"/admin/assessments/{ids['scoring']}/coverage?town={town_id}").status_code == 200
+    assert match_index.builds == built + 1  # none of these views built it again
+    match_index.clear()  # another worker: it reads the index the job kept in the instance folder
+    assert reviewer.get(page).status_code == 200
+    assert match_index.builds == built + 1
+
+
+def test_a_rubric_change_builds_the_index_again_once(make_client, ids, db):
+    from sqlalchemy import text
+
+    from scoring.services import match_index
+    from scoring.store import operations
+    from scoring.store.audit import SYSTEM
+
+    reviewer = make_client("sifaju")
+    page = f"/review/{ids['scoring']}/towns/{ids['towns']['新城镇']}"
+    reviewer.get(page)
+    built = match_index.builds
+    reviewer.get(page)
+    assert match_index.builds == built
+    current = queries.assessment(db, ids["scoring"]).rubric_version_id
+    yaml_text = queries.rubric_version(db, current).yaml_text
+    db.rollback()
+    new = operations.save_rubric_version(db, SYSTEM, yaml_text, note="改版").id
+    # No operation moves an assessment to another rubric yet (issue 9): set it as one would.
+    db.execute(text("UPDATE assessments SET rubric_version_id = :v WHERE id = :a"), {"v": new, "a": ids["scoring"]})
+    db.commit()
+    reviewer.get(page)
+    assert match_index.builds == built + 1
+    reviewer.get(page)
+    assert match_index.builds == built + 1
+
+
+def test_a_kept_index_suggests_exactly_what_a_fresh_one_does(db, ids):
+    from scoring.services import match_index
+    from scoring.services.coverage import TownEvidence, scored_items
+
+    rubric = queries.assessment_rubric(db, ids["scoring"])
+    kept = TownEvidence.load(db, ids["scoring"], ids["towns"]["新城镇"], rubric)
+    match_index.clear()
+    fresh = TownEvidence(list(kept.files.values()), list(kept.views.values()))
+    for item in scored_items(rubric):
+        assert [(s.cite, s.score) for s in kept.suggest(item)] == [(s.cite, s.score) for s in fresh.suggest(item)]
+        assert kept.coverage(item).flag == fresh.coverage(item).flag
