@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from scoring.evidence.match import PassageIndex, Query, build_index, item_query, match_item, query_units
+from scoring.evidence.match import ItemMatch, PassageIndex, Query, build_index, item_query, match_item, query_units
 from scoring.messages import N_, Message
+from scoring.services.match_index import SUGGESTED, town_passages
 from scoring.store import queries
 from scoring.store.views import EvidenceView, PassageView
 
@@ -53,22 +54,22 @@ def item_terms(item) -> list[str]:
 class TownEvidence:
     """A town's evidence for one assessment, indexed once and matched against many items."""
 
-    def __init__(self, files: list[EvidenceView], passages: list[PassageView], index: PassageIndex | None = None):
+    def __init__(self, files: list[EvidenceView], passages: list[PassageView], index: PassageIndex | None = None,
+                 matches: dict[str, ItemMatch] | None = None):
         self.files = {f.id: f for f in files}
         self.views = {(p.evidence_id, p.passage_key): p for p in passages}
         # Passage id -> its section (all heading levels), as extraction stored it.
         self.sections = {p.id: " › ".join(h for h in (p.section_path or ()) if h) for p in passages}
         # Indexed under the evidence id (not the file's name, which two uploads may share).
         self.index = index if index is not None else build_index(p.to_passage(str(p.evidence_id)) for p in passages)
+        self.matches = matches or {}  # item id -> match_item's result, kept with the index (match_index)
 
     @classmethod
     def load(cls, session: Session, assessment_id: int, town_id: int, rubric=None) -> TownEvidence:
         """The town's evidence with its kept matcher index (``match_index``: built once, not per view)."""
-        from scoring.services.match_index import town_index
-
         files = queries.evidence_files(session, assessment_id, town_id)
-        passages = queries.passages(session, [f.id for f in files])
-        return cls(files, passages, town_index(session, assessment_id, town_id, passages, rubric))
+        kept = town_passages(session, assessment_id, town_id, files, rubric)
+        return cls(files, kept.passages, kept.index, kept.matches)
 
     def _suggestions(self, ranked, units: list[str]) -> list[Suggestion]:
         out = []
@@ -81,7 +82,9 @@ class TownEvidence:
 
     def suggest(self, item, top: int = 3) -> list[Suggestion]:
         """The ``top`` passages for an item, best first."""
-        return self._suggestions(self.index.rank(item_query(item), top=top), query_units(item_terms(item)))
+        kept = self.matches.get(getattr(item, "id", None))
+        ranked = kept.ranked[:top] if kept is not None and top <= SUGGESTED else self.index.rank(item_query(item), top)
+        return self._suggestions(ranked, query_units(item_terms(item)))
 
     def search(self, query: str, top: int = 20) -> list[Suggestion]:
         """Passages for a reviewer's own words, segmented as the matcher segments an item."""
@@ -91,7 +94,7 @@ class TownEvidence:
 
     def coverage(self, item, best: list[Suggestion] | None = None) -> Coverage:
         """Supported, weak or missing (材料缺失), as the matcher flags the item."""
-        found = match_item(self.index, item, top=1)
+        found = self.matches.get(getattr(item, "id", None)) or match_item(self.index, item, top=1)
         best = self._suggestions(found.ranked, query_units(item_terms(item))) if best is None else best
         flag = found.state if best else "missing"
         return Coverage(flag, FLAGS[flag], best[0] if best and flag != "missing" else None)

@@ -18,7 +18,7 @@ from scoring.results import item_scores, town_results
 from scoring.rubric import Rubric
 from scoring.services import cache
 from scoring.services.coverage import TownEvidence
-from scoring.services.match_index import town_index
+from scoring.services.match_index import town_passages
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
 from scoring.store.mark_frames import counted_items, counting_marks
@@ -184,6 +184,7 @@ class ScoringSheet:
     sections: dict = field(default_factory=dict)  # passage id -> its section heading
     previous_town: tuple[int, str] | None = None  # in the reviewer's list of towns
     next_town: tuple[int, str] | None = None
+    evidence_key: str = ""  # changes whenever ``evidence`` does (match_index's key)
 
     @property
     def scored(self) -> int:
@@ -213,10 +214,10 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
               for i, state in states.items()}
     files = queries.evidence_files(session, assessment_id, town_id)
     by_file: dict[int, list] = {f.id: [] for f in files}
-    passages = queries.passages(session, list(by_file))
-    for passage in passages:
+    kept = town_passages(session, assessment_id, town_id, files, rubric)  # read and indexed once, not per view
+    for passage in kept.passages:
         by_file[passage.evidence_id].append(passage)
-    evidence = TownEvidence(files, passages, town_index(session, assessment_id, town_id, passages, rubric))
+    evidence = TownEvidence(files, kept.passages, kept.index, kept.matches)
     suggestions = {item.id: evidence.suggest(item) for _, item, _ in items}
     coverage = {item.id: evidence.coverage(item, suggestions[item.id][:1]) for _, item, kind in items if kind == "item"}
     mine = [t for t in towns if queries.assigned_items(session, assessment_id, reviewer_id, t)]
@@ -226,7 +227,7 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     return ScoringSheet(assessment_id, assessment.name, assessment.phase, phases.allowed(assessment.phase, "score"),
                         town_id, towns[town_id], rubric, items, states,
                         town_running_total(session, assessment_id, town_id), [(f, by_file[f.id]) for f in files],
-                        suggestions, coverage, evidence.sections, before, after)
+                        suggestions, coverage, evidence.sections, before, after, kept.key)
 
 
 def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored) -> tuple[ItemState, Mark | None]:

@@ -16,6 +16,7 @@ from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields, needs_confirmation
 from web.evidence_states import text_states
 from web.review.highlight import highlight
+from web.review.panel import evidence_panel
 
 UNCONFIRMED = {"item": N_("尚未计分：没有扣分时，请选择“无扣分（满分）”或点“保存”确认"),
                "bonus": N_("尚未计分：没有加分事项时，请选择“无加分事项”或点“保存”确认")}
@@ -39,7 +40,7 @@ def dashboard():
 def score_town(assessment_id: int, town_id: int):
     """The scoring page: assigned items, their marks, the town's evidence beside them."""
     sheet = services.scoring_sheet(get_session(), assessment_id, town_id, current_user.user_id)
-    return render_template("review/score_town.html", sheet=sheet)
+    return render_template("review/score_town.html", sheet=sheet, evidence_panel=evidence_panel(sheet))
 
 
 @bp.post("/<int:assessment_id>/towns/<int:town_id>/items/<item_id>/mark")
