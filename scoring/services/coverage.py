@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from scoring.evidence.match import ItemMatch, PassageIndex, Query, build_index, item_query, match_item, query_units
+from scoring.evidence.match import (
+    ItemMatch,
+    PassageIndex,
+    Query,
+    build_index,
+    item_query,
+    match_item,
+    query_units,
+)
 from scoring.messages import N_, Message
 from scoring.services.match_index import SUGGESTED, town_passages
 from scoring.store import queries

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from markupsafe import Markup, escape
 
 
-
 def highlight(text: str, units: Iterable[str]) -> Markup:
     """``text`` escaped, each occurrence of a unit (case-insensitive) wrapped in <mark>."""
     words = sorted({u for u in units if u}, key=len, reverse=True)  # the longest match wins

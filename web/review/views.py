@@ -11,10 +11,10 @@ from scoring.messages import N_
 from scoring.services.coverage import TownEvidence
 from scoring.store import queries
 from web.db import get_session
+from web.evidence_states import text_states
 from web.i18n import translate
 from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields, needs_confirmation
-from web.evidence_states import text_states
 from web.review.highlight import highlight
 from web.review.panel import evidence_panel
 
