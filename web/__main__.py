@@ -76,7 +76,7 @@ def main() -> None:
 def _start_worker(settings: Settings) -> subprocess.Popen | None:
     """Run an RQ worker beside the server when jobs go to Redis; else they run in-process."""
     if not jobs.uses_redis(settings):
-        print("Redis not reachable: background jobs (ZIPs of all scorecards) run inside the server.")
+        print("Redis not reachable: background jobs (ZIPs of all scorecards, evidence text extraction) run inside the server.")
         return None
     rq = Path(sys.executable).with_name("rq")
     return subprocess.Popen([str(rq), "worker", "--url", settings.redis_url, "--quiet", settings.job_queue])
