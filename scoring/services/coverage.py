@@ -59,6 +59,11 @@ def item_terms(item) -> list[str]:
     return [t for t in terms if t]
 
 
+def _query(item) -> Query:
+    """A scored item's weighted query; a bonus or veto item (no criteria) is matched on its words."""
+    return item_query(item) if hasattr(item, "criteria") else Query.of_terms(item_terms(item))
+
+
 class TownEvidence:
     """A town's evidence for one assessment, indexed once and matched against many items."""
 
@@ -91,7 +96,7 @@ class TownEvidence:
     def suggest(self, item, top: int = 3) -> list[Suggestion]:
         """The ``top`` passages for an item, best first."""
         kept = self.matches.get(getattr(item, "id", None))
-        ranked = kept.ranked[:top] if kept is not None and top <= SUGGESTED else self.index.rank(item_query(item), top)
+        ranked = kept.ranked[:top] if kept is not None and top <= SUGGESTED else self.index.rank(_query(item), top)
         return self._suggestions(ranked, query_units(item_terms(item)))
 
     def search(self, query: str, top: int = 20) -> list[Suggestion]:

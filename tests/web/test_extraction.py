@@ -248,3 +248,11 @@ def test_a_kept_index_suggests_exactly_what_a_fresh_one_does(db, ids):
     for item in scored_items(rubric):
         assert [(s.cite, s.score) for s in kept.suggest(item)] == [(s.cite, s.score) for s in fresh.suggest(item)]
         assert kept.coverage(item).flag == fresh.coverage(item).flag
+
+
+def test_the_page_of_a_reviewer_of_bonus_and_veto_items_shows_with_suggestions(make_client, ids):
+    """依法治区办 scores the bonus and veto items too: they have no criteria to weigh."""
+    reviewer = make_client("fazhiban")
+    response = reviewer.get(f"/review/{ids['scoring']}/towns/{ids['towns']['新城镇']}")
+    assert response.status_code == 200
+    assert "推荐段落" in response.get_data(as_text=True)
