@@ -1,4 +1,5 @@
-"""Background jobs: rendering all scorecards of an assessment as one ZIP.
+"""Background jobs: rendering all scorecards of an assessment as one ZIP, and extracting
+the text of an uploaded evidence file (at the end of this module).
 
 On Redis (RQ) an ``rq worker`` process (or ``python -m web``'s own worker) runs the job,
 which reports progress in the job's meta. Without Redis (``BACKGROUND_JOBS=auto`` and no
@@ -158,3 +159,68 @@ def _run_in_thread(settings: Settings, assessment_id: int, job_id: str) -> None:
         update(status="failed")
         return
     update(status="finished")
+
+
+# Extraction of uploaded evidence. Its state lives on the evidence row, not in the job, so
+# the in-process runner works for several app servers too; the time limit is the
+# extraction's own (a child process, ``scoring.evidence.sandbox``), RQ's timeout a backstop.
+_extract_executor: ThreadPoolExecutor | None = None
+
+
+def enqueue_extraction(settings: Settings, evidence_id: int) -> str:
+    """Queue the extraction of a stored evidence file; return where it runs ("rq" or "thread")."""
+    if uses_redis(settings):
+        try:
+            queue = Queue(settings.job_queue, connection=connection(settings))
+            queue.enqueue(extract_evidence_job, _where(settings), evidence_id,
+                          job_timeout=int(settings.extraction_timeout_seconds) + 60, result_ttl=3600,
+                          failure_ttl=86400)
+            return "rq"
+        except Exception:  # noqa: BLE001 - Redis went away: extract here rather than never
+            import logging
+
+            logging.getLogger(__name__).exception("could not queue extraction of evidence %s", evidence_id)
+    global _extract_executor
+    with _local_lock:
+        if _extract_executor is None:  # its own thread: an extraction never waits behind a ZIP
+            _extract_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring-extract")
+    _extract_executor.submit(_extract_in_thread, settings, evidence_id)
+    return "thread"
+
+
+def _where(settings: Settings) -> dict:
+    """Only what a worker needs to find the data and apply the limits; secrets stay in its environment."""
+    return {"database_url": settings.database_url, "instance_path": str(settings.instance_path),
+            "environment": settings.environment, "extraction_timeout_seconds": settings.extraction_timeout_seconds,
+            "extraction_memory_mb": settings.extraction_memory_mb}
+
+
+def extract_evidence_job(settings_data: dict, evidence_id: int) -> str:
+    """The job: extract one evidence file within its limits; return the state it ended in."""
+    return _extract(Settings.model_validate(settings_data), evidence_id)
+
+
+def _extract_in_thread(settings: Settings, evidence_id: int) -> None:
+    try:
+        _extract(settings, evidence_id)
+    except Exception:  # noqa: BLE001 - the row says "failed" or stays pending; the log keeps why
+        import logging
+
+        logging.getLogger(__name__).exception("extraction of evidence %s failed", evidence_id)
+
+
+def _extract(settings: Settings, evidence_id: int) -> str:
+    from scoring.services.evidence import extract_stored
+    from scoring.services.match_index import configure
+    from scoring.store.audit import use_key
+    from scoring.store.db import make_engine, make_session_factory
+
+    configure(settings.instance_path / "matcher-index")
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        factory = make_session_factory(engine)
+        use_key(factory, settings.audit_key())  # the system's audit event is signed like any other
+        with factory() as session:
+            return extract_stored(session, settings, evidence_id).text_state
+    finally:
+        engine.dispose()

@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     blob_storage: Literal["auto", "disk", "database"] = "auto"
     secret_key: str = ""  # empty: a random key kept in instance_path/secret.key (made on first run)
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    # Extraction of one evidence file (a background job): past this it is "timed out" and killed.
+    extraction_timeout_seconds: float = Field(120.0, gt=0)
+    extraction_memory_mb: int = Field(1536, gt=0)  # address space of the extracting process
     login_max_failures: int = Field(5, gt=0)  # per (IP or known device, account) in the window
     login_ip_budget: int = Field(30, gt=0)  # failures per IP over all accounts in the window
     login_lockout_minutes: int = Field(15, gt=0)

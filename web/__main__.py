@@ -78,7 +78,7 @@ def main() -> None:
 def _start_worker(settings: Settings) -> subprocess.Popen | None:
     """Run an RQ worker beside the server when jobs go to Redis; else they run in-process."""
     if not jobs.uses_redis(settings):
-        print("Redis not reachable: background jobs (ZIPs of all scorecards) run inside the server.")
+        print("Redis not reachable: background jobs (ZIPs of all scorecards, evidence text extraction) run inside the server.")
         return None
     rq = Path(sys.executable).with_name("rq")
     # The URL by environment, not argument: a password in it stays out of `ps`.

@@ -43,7 +43,7 @@ __all__ = ["FIELD_WEIGHTS", "Query", "RubricItem", "item_query", "query_units", 
 
 # Bumped whenever what an index holds or how items are matched changes, so indexes and
 # results stored under an older version are rebuilt.
-MATCHER_VERSION = 2
+MATCHER_VERSION = 2  # stored indexes (scoring.services.match_index) of another version are rebuilt
 _K1 = 1.5
 _B = 0.75
 SECTION_WEIGHT = 0.3

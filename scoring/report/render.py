@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from scoring.report.scorecard import (
     AppealLine,
+    CitedPassage,
     Finding,
     RankingReport,
     RankingRow,
@@ -216,13 +217,15 @@ def for_print(card: Scorecard) -> Scorecard:
 
 
 def _finding(finding: Finding) -> Finding:
-    citation = finding.citation
-    if citation is not None:
-        quote = citation.quote if len(citation.quote) <= QUOTE_LIMIT else citation.quote[:QUOTE_LIMIT].rstrip() + "…"
-        citation = replace(citation, file=_cut(citation.file, NAME_LIMIT), location=_cut(citation.location, NAME_LIMIT),
-                           quote=quote)
     return replace(finding, text=_cut(finding.text, TEXT_LIMIT), department=_cut(finding.department, NAME_LIMIT),
-                   citation=citation)
+                   citation=_citation(finding.citation) if finding.citation is not None else None,
+                   citations=tuple(_citation(c) for c in finding.citations))
+
+
+def _citation(citation: CitedPassage) -> CitedPassage:
+    quote = citation.quote if len(citation.quote) <= QUOTE_LIMIT else citation.quote[:QUOTE_LIMIT].rstrip() + "…"
+    return replace(citation, file=_cut(citation.file, NAME_LIMIT), location=_cut(citation.location, NAME_LIMIT),
+                   quote=quote)
 
 
 def _appeal(appeal: AppealLine) -> AppealLine:

@@ -35,7 +35,8 @@ class Finding:
     text: str
     department: str
     points_lost: str = ""
-    citation: CitedPassage | None = None
+    citation: CitedPassage | None = None  # the passage this finding itself cites (a deduction's)
+    citations: tuple[CitedPassage, ...] = ()  # the mark's general citations (on its last finding)
 
 
 @dataclass(frozen=True)
@@ -258,10 +259,17 @@ def _findings(rubric: Rubric, item_id: str, mark: Mark, context: MarkContext) ->
     item = rubric.item(item_id)
     if mark.not_applicable:
         return []
-    return [Finding(text=e.text, department=department,
-                    points_lost=format_points(e.points_lost) if e.points_lost is not None else "",
-                    citation=_cite(e.citation, context))
-            for e in method_of(item).explain(item, mark)]
+    found = [Finding(text=e.text, department=department,
+                     points_lost=format_points(e.points_lost) if e.points_lost is not None else "",
+                     citation=_cite(e.citation, context))
+             for e in method_of(item).explain(item, mark)]
+    # The mark's own citations (what the reviewer cited for the item as a whole), each once:
+    # those a finding prints already are left out.
+    printed = {f.citation for f in found if f.citation is not None}
+    general = tuple(dict.fromkeys(c for c in (_cite(c, context) for c in mark.citations) if c not in printed))
+    if found and general:
+        found[-1] = replace(found[-1], citations=general)
+    return found
 
 
 def _cite(citation, context: MarkContext) -> CitedPassage | None:

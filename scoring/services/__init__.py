@@ -5,7 +5,13 @@ No rules and no SQL here: rules live in the core, SQL in ``scoring.store``. Ever
 """
 
 
-from scoring.services.evidence import blob_store, evidence_bytes, submit_evidence
+from scoring.services.evidence import (
+    blob_store,
+    evidence_bytes,
+    extract_stored,
+    store_upload,
+    submit_evidence,
+)
 from scoring.services.marks import (
     Progress,
     SavedMark,
@@ -20,6 +26,6 @@ from scoring.services.scorecards import assessment_documents, district_ranking, 
 
 __all__ = [
     "Progress", "SavedMark", "ScoringSheet", "assessment_documents", "assessment_outcome", "blob_store",
-    "district_ranking", "evidence_bytes", "record_mark", "reviewer_progress", "scoring_sheet", "submit_evidence", "town_running_total",
+    "district_ranking", "evidence_bytes", "extract_stored", "store_upload", "record_mark", "reviewer_progress", "scoring_sheet", "submit_evidence", "town_running_total",
     "town_scorecard", "unusable_marks",
 ]

@@ -116,6 +116,12 @@ class _Describer:
         if e.action == "evidence.add":
             return N_("%(actor)s 为 %(town)s 上传佐证材料“%(name)s”", actor=actor, town=town,
                       name=(e.after or {}).get("name", ""))
+        if e.action == "evidence.text":
+            from scoring.evidence.states import state_message
+
+            after = e.after or {}
+            return N_("%(town)s 的佐证材料（编号 %(id)s）文字提取结束：%(state)s", town=town, id=e.object_key,
+                      state=state_message(str(after.get("text_state", "")), after.get("reason")))
         if e.action == "login":
             return N_("%(actor)s 登录", actor=actor)
         if e.action == "login.failed":

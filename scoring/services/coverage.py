@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from scoring.evidence.match import (
     EVIDENCE_STATES,
+    ItemMatch,
+    PassageIndex,
     Query,
     build_index,
     item_query,
@@ -24,6 +26,7 @@ from scoring.evidence.match import (
     rubric_vocabulary,
 )
 from scoring.messages import Message
+from scoring.services.match_index import SUGGESTED, town_passages
 from scoring.store import queries
 from scoring.store.views import EvidenceView, PassageView
 
@@ -59,10 +62,16 @@ def item_terms(item) -> list[str]:
     return [t for t in terms if t]
 
 
+def _query(item) -> Query:
+    """A scored item's weighted query; a bonus or veto item (no criteria) is matched on its words."""
+    return item_query(item) if hasattr(item, "criteria") else Query.of_terms(item_terms(item))
+
+
 class TownEvidence:
     """A town's evidence for one assessment, indexed once and matched against many items."""
 
-    def __init__(self, files: list[EvidenceView], passages: list[PassageView], rubric=None):
+    def __init__(self, files: list[EvidenceView], passages: list[PassageView], rubric=None,
+                 index: PassageIndex | None = None, matches: dict[str, ItemMatch] | None = None):
         # The rubric's words, shared or an item's own: what the coverage flag weighs.
         self.vocabulary = rubric_vocabulary(scored_items(rubric)) if rubric is not None else None
         self.files = {f.id: f for f in files}
@@ -70,12 +79,15 @@ class TownEvidence:
         # Passage id -> its section (all heading levels), as extraction stored it.
         self.sections = {p.id: " › ".join(h for h in (p.section_path or ()) if h) for p in passages}
         # Indexed under the evidence id (not the file's name, which two uploads may share).
-        self.index = build_index(p.to_passage(str(p.evidence_id)) for p in passages)
+        self.index = index if index is not None else build_index(p.to_passage(str(p.evidence_id)) for p in passages)
+        self.matches = matches or {}  # item id -> match_item's result, kept with the index (match_index)
 
     @classmethod
     def load(cls, session: Session, assessment_id: int, town_id: int, rubric=None) -> TownEvidence:
+        """The town's evidence with its kept matcher index (``match_index``: built once, not per view)."""
         files = queries.evidence_files(session, assessment_id, town_id)
-        return cls(files, queries.passages(session, [f.id for f in files]), rubric)
+        kept = town_passages(session, assessment_id, town_id, files, rubric)
+        return cls(files, kept.passages, rubric, kept.index, kept.matches)
 
     def _suggestions(self, ranked, units: list[str]) -> list[Suggestion]:
         out = []
@@ -88,7 +100,9 @@ class TownEvidence:
 
     def suggest(self, item, top: int = 3) -> list[Suggestion]:
         """The ``top`` passages for an item, best first."""
-        return self._suggestions(self.index.rank(item_query(item), top=top), query_units(item_terms(item)))
+        kept = self.matches.get(getattr(item, "id", None))
+        ranked = kept.ranked[:top] if kept is not None and top <= SUGGESTED else self.index.rank(_query(item), top)
+        return self._suggestions(ranked, query_units(item_terms(item)))
 
     def search(self, query: str, top: int = 20) -> list[Suggestion]:
         """Passages for a reviewer's own words, segmented as the matcher segments an item."""
@@ -98,7 +112,8 @@ class TownEvidence:
 
     def coverage(self, item, best: list[Suggestion] | None = None) -> Coverage:
         """Supported, weak or missing (材料缺失), as the matcher flags the item."""
-        found = match_item(self.index, item, top=1, vocabulary=self.vocabulary)
+        found = self.matches.get(getattr(item, "id", None)) or match_item(self.index, item, top=1,
+                                                                          vocabulary=self.vocabulary)
         best = self._suggestions(found.ranked, query_units(item_terms(item))) if best is None else best
         flag = found.state if best else "missing"
         return Coverage(flag, EVIDENCE_STATES[flag], best[0] if best and flag != "missing" else None)

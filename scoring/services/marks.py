@@ -16,6 +16,7 @@ from scoring.points import format_points
 from scoring.rubric import Rubric
 from scoring.services import running
 from scoring.services.coverage import TownEvidence
+from scoring.services.match_index import town_passages
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
 
@@ -156,6 +157,7 @@ class ScoringSheet:
     # item id -> [(reviewer, points)] of the other reviewers, only for items whose own mark
     # counts: nobody is led by the others' marks before giving theirs (pretalx #611)
     others: dict = field(default_factory=dict)
+    evidence_key: str = ""  # changes whenever ``evidence`` does (match_index's key)
 
     @property
     def scored(self) -> int:
@@ -187,10 +189,10 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     others = _other_marks(session, rubric, assessment_id, town_id, reviewer.username, own_in)
     files = queries.evidence_files(session, assessment_id, town_id)
     by_file: dict[int, list] = {f.id: [] for f in files}
-    passages = queries.passages(session, list(by_file))
-    for passage in passages:
+    kept = town_passages(session, assessment_id, town_id, files, rubric)  # read and indexed once, not per view
+    for passage in kept.passages:
         by_file[passage.evidence_id].append(passage)
-    evidence = TownEvidence(files, passages, rubric)
+    evidence = TownEvidence(files, kept.passages, rubric, kept.index, kept.matches)
     suggestions = {item.id: evidence.suggest(item) for _, item, _ in items}
     coverage = {item.id: evidence.coverage(item, suggestions[item.id][:1]) for _, item, kind in items if kind == "item"}
     scored_towns = queries.reviewer_towns(session, assessment_id, reviewer_id)  # one query, not one per town
@@ -200,7 +202,7 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     after = (mine[here + 1], towns[mine[here + 1]]) if here + 1 < len(mine) else None
     return ScoringSheet(assessment_id, assessment.name, assessment.phase, phases.allowed(assessment.phase, "score"),
                         town_id, towns[town_id], rubric, items, states, [(f, by_file[f.id]) for f in files],
-                        suggestions, coverage, evidence.sections, before, after, others)
+                        suggestions, coverage, evidence.sections, before, after, others, kept.key)
 
 
 def _other_marks(session: Session, rubric: Rubric, assessment_id: int, town_id: int, me: str,

@@ -154,6 +154,11 @@ class EvidenceFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Where its text stands (scoring.evidence.states): pending, extracting, text, ocr, no_text_layer,
+    # no_text, failed (text_reason says why) or timed_out. Extraction runs as a background job.
+    text_state: Mapped[str] = mapped_column(String(16), default="pending", server_default="text")
+    text_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)  # a message
+    text_updated_at: Mapped[datetime | None] = mapped_column(nullable=True, default=None)
 
 
 class PassageRow(Base):

@@ -110,6 +110,23 @@ class EvidenceView:
     size: int
     uploaded_by: int | None
     uploaded_at: datetime
+    text_state: str  # scoring.evidence.states: pending, extracting, text, ocr, ..., failed, timed_out
+    text_reason: dict[str, Any] | None  # why it failed: a message ({"id", "params"})
+    text_updated_at: datetime | None
+
+    @property
+    def text_message(self):
+        """Where the file's text stands, for people (a message id; "failed" says why)."""
+        from scoring.evidence.states import state_message
+
+        return state_message(self.text_state, self.text_reason)
+
+    @property
+    def text_pending(self) -> bool:
+        """Extraction has not finished yet (the page refreshes until it has)."""
+        from scoring.evidence.states import PENDING
+
+        return self.text_state in PENDING
 
 
 @dataclass(frozen=True)

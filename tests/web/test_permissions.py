@@ -27,11 +27,12 @@ RULES = {
     "auth.logout": SIGNED_IN, "account.password": SIGNED_IN,
     "review.dashboard": "reviewer", "review.score_town": "reviewer", "review.save_mark": "reviewer",
     "review.evidence_file": "reviewer", "review.search": "reviewer", "review.declare_conflict": "reviewer",
+    "review.evidence_states": "reviewer",
     "review.appeals": "reviewer", "review.decide_appeal": "reviewer",
     "review.score_sheet": "reviewer", "review.import_sheet": "reviewer",
     "town.dashboard": "town", "town.scorecard": "town", "town.scorecard_pdf": "town",
     "town.upload_evidence": "town", "town.evidence_file": "town", "town.coverage": "town",
-    "town.appeals": "town", "town.file_appeal": "town",
+    "town.appeals": "town", "town.file_appeal": "town", "town.evidence_states": "town",
     **{endpoint: "admin" for endpoint in (
         "admin.dashboard", "admin.coverage", "admin.create_assessment", "admin.assessment", "admin.assignments", "admin.save_matrix",
         "admin.reviewer_towns", "admin.save_reviewer_towns", "admin.assign_by_department", "admin.copy_assignments",
@@ -43,7 +44,7 @@ RULES = {
         "rubrics.edit_yaml", "rubrics.upload", "admin.appeals", "admin.decide_appeal", "admin.publish",
         "admin.appeal_attachment", "admin.confirm_phase", "admin.audit_xlsx", "admin.edit_user", "admin.save_user",
         "admin.reset_password", "admin.confirm_disable", "admin.rename_town", "admin.disagreements",
-        "admin.resolve_disagreement", "admin.calibration", "admin.results_xlsx", "admin.set_document")},
+        "admin.resolve_disagreement", "admin.calibration", "admin.results_xlsx", "admin.set_document", "admin.evidence_states")},
 }
 # Endpoints shown for the released assessment (the scoring one has no results to show).
 RELEASED = {"town.scorecard", "town.scorecard_pdf", "town.appeals", "town.file_appeal", "admin.appeals", "admin.publish", "admin.scorecard", "admin.scorecard_pdf", "admin.ranking_pdf"}
@@ -54,10 +55,11 @@ OTHER = {
     "review.save_mark": ("reviewer", {"item_id": "E1"}, 403),  # another department's item
     "review.score_town": ("reviewer", {"town_id": "unknown"}, 404),
     "review.search": ("reviewer", {"town_id": "unknown"}, 404),
+    "review.evidence_states": ("reviewer", {"town_id": "unknown"}, 404),
 }
 TOWN_SCOPED_ARGS = {"town_id", "evidence_id"}
 # Town-scoped arguments that only administrators see: nothing to scope.
-ADMIN_ONLY_SCOPE = {"admin.scorecard", "admin.scorecard_pdf", "admin.rename_town"}
+ADMIN_ONLY_SCOPE = {"admin.scorecard", "admin.scorecard_pdf", "admin.rename_town", "admin.evidence_states"}
 
 
 def _url_map():

@@ -20,7 +20,6 @@ from flask_babel import gettext as _
 from scoring import services
 from scoring.errors import InvalidInput
 from scoring.phases import DEADLINE_KEYS, GRACE_KEY, PHASES
-from scoring.services.coverage import assessment_coverage, coverage_counts, town_coverage
 from scoring.store import operations, queries
 from scoring.store.models import ROLES
 from web.db import get_session
@@ -61,22 +60,6 @@ def create_assessment():
     return redirect(url_for("admin.assessment", assessment_id=row.id))
 
 
-@bp.get("/assessments/<int:assessment_id>/coverage")
-@role_required("admin")
-def coverage(assessment_id: int):
-    """Evidence coverage: every town and item (flags), or one town's items with best passages."""
-    session = get_session()
-    row = queries.assessment(session, assessment_id)
-    town_id = request.args.get("town", type=int)
-    if town_id is None:
-        return render_template("admin/coverage.html", assessment=row, town=None,
-                               coverage=assessment_coverage(session, assessment_id))
-    towns = queries.assessment_towns(session, assessment_id)
-    if town_id not in towns:
-        abort(404)
-    rows = town_coverage(session, assessment_id, town_id)
-    return render_template("admin/coverage.html", assessment=row, town=towns[town_id], rows=rows,
-                           counts=coverage_counts(rows))
 
 
 @bp.post("/assessments/<int:assessment_id>/phase")
@@ -210,6 +193,7 @@ def _pdf(data: bytes, name: str):
 from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``
 from web.admin import assignments as _assignments  # noqa: E402,F401 - registers the assignment views on ``bp``
 from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
+from web.admin import coverage as _coverage  # noqa: E402,F401 - registers the coverage views on ``bp``
 from web.admin import exports as _exports  # noqa: E402,F401 - registers the results workbook on ``bp``
 from web.admin import issuing as _issuing  # noqa: E402,F401 - registers the issuer form on ``bp``
 from web.admin import jobs as _jobs  # noqa: E402,F401 - registers the background job views on ``bp``

@@ -1,6 +1,7 @@
-"""A passage's text with the matched words marked, and its place in the file, for the page.
+"""A passage's text with the matched words marked, for the page.
 
-The text is the town's own: every piece is escaped, only the ``<mark>`` tags are ours.
+The text is the town's own: every piece is escaped, only the ``<mark>`` tags are ours. Its
+place in the file is not formatted here: ``PassageView.place`` is the one rule for that.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ import re
 from collections.abc import Iterable
 
 from markupsafe import Markup, escape
-
-from scoring.messages import Message
 
 
 def highlight(text: str, units: Iterable[str]) -> Markup:
@@ -26,8 +25,3 @@ def highlight(text: str, units: Iterable[str]) -> Markup:
         last = match.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)
-
-
-def passage_place(passage) -> Message:
-    """Where a passage is ("第3页第2段" …), in the reader's language: the one rule, from the store."""
-    return passage.place

@@ -26,10 +26,12 @@ from scoring.messages import N_
 from scoring.services.coverage import TownEvidence
 from scoring.store import operations, queries
 from web.db import get_session
+from web.evidence_states import text_states
 from web.i18n import translate
 from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields, needs_confirmation
-from web.review.highlight import highlight, passage_place
+from web.review.highlight import highlight
+from web.review.panel import evidence_panel
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 bp.add_app_template_filter(highlight, "highlight")
@@ -71,7 +73,7 @@ def declare_conflict(assessment_id: int):
 def score_town(assessment_id: int, town_id: int):
     """The scoring page: assigned items, their marks, the town's evidence beside them."""
     sheet = services.scoring_sheet(get_session(), assessment_id, town_id, current_user.user_id)
-    return render_template("review/score_town.html", sheet=sheet)
+    return render_template("review/score_town.html", sheet=sheet, evidence_panel=evidence_panel(sheet))
 
 
 @bp.post("/<int:assessment_id>/towns/<int:town_id>/items/<item_id>/mark")
@@ -114,8 +116,19 @@ def search(assessment_id: int, town_id: int):
     query = request.args.get("q", "")[:100]
     found = TownEvidence.load(session, assessment_id, town_id).search(query)
     return jsonify({"query": query, "results": [
-        {"cite": s.cite, "file": s.file.name, "where": translate(passage_place(s.passage)), "section": s.section,
+        {"cite": s.cite, "file": s.file.name, "where": translate(s.passage.place), "section": s.section,
          "html": str(highlight(s.passage.text, s.units))} for s in found]})
+
+
+@bp.get("/<int:assessment_id>/towns/<int:town_id>/evidence/states")
+@role_required("reviewer")
+def evidence_states(assessment_id: int, town_id: int):
+    """Where each of the town's files' text stands (JSON), own assigned towns only."""
+    session = get_session()
+    if town_id not in queries.assessment_towns(session, assessment_id) or not queries.assigned_items(
+            session, assessment_id, current_user.user_id, town_id):
+        abort(404)
+    return jsonify(text_states(queries.evidence_files(session, assessment_id, town_id)))
 
 
 @bp.get("/<int:assessment_id>/evidence/<int:evidence_id>")

@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -18,13 +19,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from scoring import phases, services
+from scoring import jobs, phases, services
 from scoring.errors import InvalidInput, PhaseClosed
 from scoring.evidence import EvidenceRejected
 from scoring.services.coverage import FLAGS, coverage_counts, town_coverage
 from scoring.store import queries
 from web.db import get_session
 from web.errors import phase_refusal, rejected_status, too_large
+from web.evidence_states import text_states
 from web.i18n import translate
 from web.permissions import actor, role_required
 
@@ -90,7 +92,8 @@ def scorecard_pdf(assessment_id: int):
 @bp.post("/<int:assessment_id>/evidence")
 @role_required("town")
 def upload_evidence(assessment_id: int):
-    """Submit an evidence file (材料报送 phase only); checked by content and size."""
+    """Submit an evidence file (材料报送 phase only); checked by content and size, stored at once,
+    its text extracted by a background job (the dashboard shows how far it is)."""
     _own_assessment(assessment_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -100,17 +103,26 @@ def upload_evidence(assessment_id: int):
     data = upload.read(settings.max_upload_bytes + 1)
     try:
         session = get_session()
-        row = services.submit_evidence(session, actor(), assessment_id=assessment_id,
-                                       town_id=current_user.town_id, name=upload.filename, data=data,
-                                       blobs=services.blob_store(settings, session), max_bytes=settings.max_upload_bytes)
+        row = services.store_upload(session, actor(), assessment_id=assessment_id,
+                                    town_id=current_user.town_id, name=upload.filename, data=data,
+                                    blobs=services.blob_store(settings, session), max_bytes=settings.max_upload_bytes)
     except EvidenceRejected as exc:  # nothing stored: the dashboard again, the reason by the form
         return _dashboard({assessment_id: translate(exc.message)}, rejected_status(exc))
     except InvalidInput as exc:
         return _dashboard({assessment_id: translate(exc.message)}, 400)
     except PhaseClosed as exc:
         return _dashboard({assessment_id: phase_refusal(exc)}, 409)
-    flash(_("已上传：%(name)s", name=row.name), "ok")
+    jobs.enqueue_extraction(settings, row.id)  # the text is read in the background, within its time limit
+    flash(_("已上传：%(name)s（正在提取文字，完成后可检索和引用）", name=row.name), "ok")
     return redirect(url_for("town.dashboard"))
+
+
+@bp.get("/<int:assessment_id>/evidence/states")
+@role_required("town")
+def evidence_states(assessment_id: int):
+    """Where each of the town's files' text stands (JSON), for the dashboard while extraction runs."""
+    _own_assessment(assessment_id)
+    return jsonify(text_states(queries.evidence_files(get_session(), assessment_id, current_user.town_id)))
 
 
 @bp.errorhandler(413)

@@ -2,37 +2,70 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoring import phases
 from scoring.messages import N_
-from scoring.store.audit import Actor, record
+from scoring.store.audit import SYSTEM, Actor, record
 from scoring.store.blobs import BlobStore
-from scoring.store.models import (
-    Assessment,
-    EvidenceFile,
-    PassageRow,
-)
+from scoring.store.models import Assessment, EvidenceFile, PassageRow, utcnow
 from scoring.store.operations.base import fits, get, operation
 
 
 @operation
 def add_evidence(session: Session, actor: Actor, *, assessment_id: int, town_id: int, name: str, kind: str,
-                 data: bytes, passages: list, blobs: BlobStore) -> EvidenceFile:
-    """Store a checked upload under its sha256 (name kept as given) with its passages."""
+                 data: bytes, passages: list, blobs: BlobStore, text_state: str = "text") -> EvidenceFile:
+    """Store a checked upload under its sha256 (name kept as given) with its passages, or
+    with none yet (``text_state="pending"``: ``finish_extraction`` adds them later)."""
     assessment = get(session, Assessment, assessment_id)
     phases.require_open(assessment.phase, "upload_evidence", assessment.deadlines)
     fits(name=(N_("文件名"), name, 255))
     digest = blobs.put(data)  # in this transaction when the blobs are in the database
     row = EvidenceFile(assessment_id=assessment_id, town_id=town_id, name=name, kind=kind, sha256=digest,
-                       size=len(data), uploaded_by=actor.id)
+                       size=len(data), uploaded_by=actor.id, text_state=text_state, text_updated_at=utcnow())
     session.add(row)
     session.flush()
-    session.add_all(PassageRow(evidence_id=row.id, passage_key=p.passage_id, page=p.page, sheet=p.sheet,
+    _add_passages(session, row.id, passages)
+    record(session, actor, "evidence.add", "evidence", str(row.id), assessment_id=assessment_id, town_id=town_id,
+           after={"name": name, "kind": kind, "sha256": digest, "size": len(data), "passages": len(passages),
+                  "text_state": text_state})
+    return row
+
+
+def _add_passages(session: Session, evidence_id: int, passages: list) -> None:
+    session.add_all(PassageRow(evidence_id=evidence_id, passage_key=p.passage_id, page=p.page, sheet=p.sheet,
                                paragraph=p.paragraph, text=p.text, row=p.row, page_end=p.page_end,
                                is_heading=p.is_heading, section_path=list(p.section_path) or None)
                     for p in passages)
-    record(session, actor, "evidence.add", "evidence", str(row.id), assessment_id=assessment_id, town_id=town_id,
-           after={"name": name, "kind": kind, "sha256": digest, "size": len(data), "passages": len(passages)})
+
+
+@operation
+def begin_extraction(session: Session, evidence_id: int) -> bool:
+    """Mark a pending file as being extracted; False if it is not pending (another run took it,
+    or it is done), so a job delivered twice extracts once. A passing state, not audited: the
+    outcome is (``finish_extraction``)."""
+    row = get(session, EvidenceFile, evidence_id)
+    if row.text_state != "pending":
+        return False
+    row.text_state, row.text_updated_at = "extracting", utcnow()
+    return True
+
+
+@operation
+def finish_extraction(session: Session, evidence_id: int, *, state: str, passages: list,
+                      reason: dict | None = None, seconds: float = 0.0) -> EvidenceFile:
+    """Store a file's passages and the state its extraction ended in, all in one transaction
+    (a failed or timed-out extraction stores no passage); audited as the system's work."""
+    row = get(session, EvidenceFile, evidence_id)
+    if session.scalar(select(PassageRow.id).where(PassageRow.evidence_id == evidence_id).limit(1)) is None:
+        _add_passages(session, evidence_id, passages)
+    else:  # passages stored already (extracted once before): keep them, never twice
+        passages = []
+    before = row.text_state
+    row.text_state, row.text_reason, row.text_updated_at = state, reason, utcnow()
+    record(session, SYSTEM, "evidence.text", "evidence", str(row.id), assessment_id=row.assessment_id,
+           town_id=row.town_id, before={"text_state": before},
+           after={"text_state": state, "passages": len(passages), "reason": reason, "seconds": round(seconds, 2)})
     return row
 

@@ -1,13 +1,13 @@
 """security events: refused attempts, apart from the audit chain
 
 Revision ID: 0007_security
-Revises: 0005_year
+Revises: 0006_extraction
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0007_security'
-down_revision = '0005_year'
+down_revision = '0006_extraction'
 branch_labels = None
 depends_on = None
 
