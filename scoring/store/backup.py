@@ -31,7 +31,7 @@ from sqlalchemy import Engine, create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from scoring.store.audit import GENESIS
-from scoring.store.models import Appeal, AuditEvent, EvidenceFile
+from scoring.store.models import Appeal, AuditEvent, Blob, EvidenceFile
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -183,6 +183,7 @@ def _snapshot_facts(connection) -> tuple[set[str], int, str, str]:
     """(evidence digests named, audit event count, audit head hash, schema revision)."""
     digests = set(connection.execute(select(EvidenceFile.sha256)).scalars())
     digests |= {d for d in connection.execute(select(Appeal.attachment_sha256)).scalars() if d}
+    digests -= set(connection.execute(select(Blob.sha256)).scalars())  # in the database: in its dump already
     count = connection.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     head = connection.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
     revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar() or ""

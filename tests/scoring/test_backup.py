@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from scoring.cli import main
+from scoring.services.evidence import blob_store
 from scoring.services.outcomes import assessment_outcome
 from scoring.settings import Settings
 from scoring.store import queries
@@ -41,7 +42,7 @@ def _facts(settings: Settings) -> dict:
         chain = [(e.id, e.hash, e.mac) for e in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()]
         files = {}
         for row in session.execute(select(EvidenceFile)).scalars():
-            data = (settings.evidence_path / row.sha256[:2] / row.sha256).read_bytes()
+            data = blob_store(settings, session).get(row.sha256)  # the disk, or the database
             files[row.id] = (row.sha256, hashlib.sha256(data).hexdigest())
         broken = verify_chain(session)
         # The demo template is loaded unsigned: the first unsigned event, the same in both.
