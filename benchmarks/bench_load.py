@@ -208,6 +208,14 @@ def check(factory, aid: int, users: dict[str, int], acked: list) -> None:
         lost += row is None or row.version != version or shown != comment
     print(f"{'check':34} {len(acked)} acknowledged saves: {lost} not stored as acknowledged, "
           f"{wrong} without exactly one audit event")
+    from scoring.services.replay import check_replay
+
+    with factory() as session:
+        replay = check_replay(session)
+    print(f"{'replay of the audit trail':34} {replay.marks.events} events -> {replay.marks.marks} marks: "
+          f"{len(replay.marks.differing) + len(replay.marks.not_in_log) + len(replay.marks.not_stored)} not "
+          f"reproduced; results equal from the replay: {replay.assessments - len(replay.results_differ)} of "
+          f"{replay.assessments} assessments")
 
 
 def start_server(settings, port: int, root: Path) -> subprocess.Popen:

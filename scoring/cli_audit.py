@@ -59,6 +59,27 @@ def audit_checkpoint() -> None:
     click.echo(f"checkpoint: {point.short}" if point else "the audit trail is empty: nothing to anchor")
 
 
+@audit.command("replay")
+def audit_replay() -> None:
+    """Replay every mark from the audit trail alone and recompute every assessment's results;
+    say which stored marks the trail does not reproduce (changed without the service)."""
+    from scoring.services.replay import check_replay
+
+    _, session = _open_store()
+    with _disposed(session), session:
+        check = check_replay(session)
+    report = check.marks
+    click.echo(f"{report.events} mark events replayed; {report.marks} marks stored: {len(report.differing)} differ, "
+               f"{len(report.not_in_log)} have no event, {len(report.not_stored)} replayed but not stored; "
+               f"results of {check.assessments - len(check.results_differ)} of {check.assessments} assessments "
+               "equal from the replay")
+    for key in (*report.differing, *report.not_in_log)[:20]:
+        click.echo(f"  mark {'/'.join(map(str, key))} (assessment/town/item/reviewer) is not what the trail says",
+                   err=True)
+    if not check.passed:
+        raise SystemExit(1)
+
+
 @contextmanager
 def _disposed(session):
     try:
