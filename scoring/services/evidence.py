@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from scoring.errors import NotFound
-from scoring.evidence import detect_type, extract_passages
+from scoring.evidence import detect_type, extract_passages, file_name
 from scoring.store import operations, queries
 from scoring.store.audit import Actor
 from scoring.store.views import EvidenceView
@@ -22,6 +22,7 @@ def submit_evidence(session: Session, actor: Actor, *, assessment_id: int, town_
     """
     if town_id not in queries.assessment_towns(session, assessment_id):
         raise NotFound("town not in this assessment")
+    name = file_name(name)  # kept and shown without any path a crafted request put in it
     kind = detect_type(data, name, max_bytes=max_bytes)
     passages = extract_passages(data, kind, name)
     row = operations.add_evidence(session, actor, assessment_id=assessment_id, town_id=town_id, name=name,
