@@ -25,6 +25,17 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def form_id(value: str | None) -> int | None:
+    """An id typed into a form: ASCII digits up to MAX_ID, else None (it names nothing).
+
+    ``str.isdigit`` alone passes "²" and "１", and an id past BIGINT overflows the driver (a 500).
+    """
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
 def configure(app: Flask, settings: Settings) -> None:
     app.url_map.converters["int"] = BoundedInt  # before any blueprint adds its rules
     app.config.from_mapping(

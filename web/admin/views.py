@@ -28,6 +28,7 @@ from scoring.store.models import ROLES
 from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
+from web.security import form_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 # RQ's job states as people read them (web/static/js/job.js shows the same texts while polling).
@@ -216,8 +217,8 @@ def update_user(user_id: int):
 
 
 def _digits(value: str) -> bool:
-    """ASCII digits only: str.isdigit() is also true for "²" or "１", which int() refuses or misreads."""
-    return value.isascii() and value.isdigit()
+    """A number a form may carry: ASCII digits (not "²" or "１"), no larger than an id can be."""
+    return form_id(value) is not None
 
 
 @bp.get("/assessments/<int:assessment_id>/towns/<int:town_id>/scorecard")
