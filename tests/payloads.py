@@ -1,4 +1,4 @@
-"""Attack payloads shared by the HTML, PDF and export tests (security.md §8: one module).
+"""Attack payloads shared by the HTML, PDF and export tests, kept in one module.
 
 Each payload is short enough for every field it is typed into (a town name holds 100
 characters), and each is text a user could type: none needs a crafted request.
