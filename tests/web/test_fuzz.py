@@ -20,7 +20,7 @@ FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
 
 # Text of every kind: control characters, surrogates excluded (they cannot be sent as UTF-8).
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
-IDS = st.one_of(st.integers(-2**70, 2**70), st.sampled_from([0, 1, 2, 2**63, 2**63 - 1]))
+IDS = st.one_of(st.integers(-2**70, 2**70), st.sampled_from([0, 1, 2, 2**31 - 1, 2**31, 2**63, 2**63 - 1]))
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True) | TEXT,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
