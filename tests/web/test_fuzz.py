@@ -124,7 +124,7 @@ def test_appeals_take_any_form(served, mark, reason, decision, fields, appeal):
     _no_bug(admin.post(f"/admin/appeals/{min(max(appeal, 1), 10)}/decide", data=form))
 
 
-@FUZZ
+@settings(FUZZ, max_examples=10)  # each example exports the whole audit log: fewer, or it takes a minute
 @given(values=st.dictionaries(st.sampled_from(["deadline-prepare", "deadline-submission", "deadline-scoring",
                                                "deadline-review", "deadline-released", "deadline-appeal",
                                                "grace_hours"]), TEXT | st.dates().map(str), max_size=7),
