@@ -29,6 +29,8 @@ _BOMS = [
 _NOT_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Characters a spreadsheet reads as the start of a formula (OWASP "CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What an XLSX cell cannot hold (the XML 1.0 control characters, openpyxl's ILLEGAL_CHARACTERS_RE).
+_NOT_IN_CELLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class UnreadableText(ScoringError):
@@ -83,9 +85,12 @@ def check_text(text: str, max_bytes: int = MAX_TEXT_BYTES) -> None:
 
 
 def spreadsheet_safe(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula gets a leading ``'`` (OWASP)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A text cell that a spreadsheet would run as a formula gets a leading ``'`` (OWASP);
+    control characters no XLSX cell may hold (openpyxl refuses the whole file) are dropped."""
+    if isinstance(value, str):
+        value = _NOT_IN_CELLS.sub("", value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 

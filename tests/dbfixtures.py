@@ -80,23 +80,28 @@ def demo_template(backend, tmp_path_factory):
         _pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-@pytest.fixture
-def settings(demo_template, tmp_path) -> Settings:
-    """Settings of a fresh copy of the demo database for this test."""
+def fresh_copy(demo_template, path):
+    """Settings of a fresh copy of the demo database in ``path`` (a generator: it drops the copy after)."""
     if demo_template["backend"] == "sqlite":
         # SQLite's backup API copies a WAL database consistently (a file copy may not).
         with sqlite3.connect(demo_template["root"] / "scoring.db") as source, \
-                sqlite3.connect(tmp_path / "scoring.db") as target:
+                sqlite3.connect(path / "scoring.db") as target:
             source.backup(target)
-        (tmp_path / "evidence").symlink_to(demo_template["root"] / "evidence")
-        yield Settings(environment="test", instance_path=tmp_path, job_queue=TEST_QUEUE)
+        (path / "evidence").symlink_to(demo_template["root"] / "evidence")
+        yield Settings(environment="test", instance_path=path, job_queue=TEST_QUEUE)
         return
     database = f"scoring_t_{uuid.uuid4().hex[:10]}"
     _pg_admin(f'CREATE DATABASE "{database}" TEMPLATE "{demo_template["database"]}"')
     # On PostgreSQL the demo's evidence bytes are in the database (copied with it).
-    yield Settings(environment="test", instance_path=tmp_path, database_url=_pg_url(database),
+    yield Settings(environment="test", instance_path=path, database_url=_pg_url(database),
                    job_queue=TEST_QUEUE)
     _pg_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture
+def settings(demo_template, tmp_path) -> Settings:
+    """Settings of a fresh copy of the demo database for this test."""
+    yield from fresh_copy(demo_template, tmp_path)
 
 
 @pytest.fixture

@@ -14,16 +14,29 @@ from scoring.settings import Settings
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-MAX_ID = 2**63 - 1  # the largest BIGINT: a larger id names nothing (and would overflow the driver)
+# The largest id column value: ids are INTEGER on PostgreSQL (a larger id overflows the query,
+# a 500), so a larger id names nothing on either backend.
+MAX_ID = 2**31 - 1
 CACHEABLE = {"static", "town.report_css"}
 
 
 class BoundedInt(IntegerConverter):
-    """``<int:…>`` that does not match past BIGINT: such a URL is a 404 before any query."""
+    """``<int:…>`` that does not match past MAX_ID: such a URL is a 404 before any query."""
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def form_id(value: str | None) -> int | None:
+    """An id typed into a form: ASCII digits up to MAX_ID, else None (it names nothing).
+
+    ``str.isdigit`` alone passes "²" and "１", and an id past MAX_ID overflows the query (a 500).
+    """
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 def configure(app: Flask, settings: Settings) -> None:

@@ -6,7 +6,14 @@ upload, stores the bytes under their hash, and keeps the list from ``extract_pas
 
 from .errors import EvidenceRejected
 from .extract import extract_passages
-from .filetypes import ALLOWED_TYPES, DEFAULT_MAX_BYTES, MIME_TYPES, decode_text, detect_type
+from .filetypes import (
+    ALLOWED_TYPES,
+    DEFAULT_MAX_BYTES,
+    MIME_TYPES,
+    decode_text,
+    detect_type,
+    file_name,
+)
 from .passages import Passage, normalize_text, split_passages
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "decode_text",
     "detect_type",
     "extract_passages",
+    "file_name",
     "normalize_text",
     "split_passages",
 ]

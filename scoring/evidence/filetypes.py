@@ -106,8 +106,17 @@ def decode_text(data: bytes) -> str | None:
     return None
 
 
+def file_name(filename: str) -> str:
+    """The name an upload is kept and shown under: its last path part, whichever separator.
+
+    Browsers send the bare name; a path (``../../etc/passwd.txt``, ``C:\\x\\a.pdf``) only comes
+    from a crafted request, and would reach download headers and exports as given.
+    """
+    return filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+
+
 def _kind_from_name(filename: str) -> str:
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1].strip().rstrip(".")
+    base = file_name(filename).rstrip(".")
     _stem, dot, ext = base.rpartition(".")
     if not dot:
         raise unsupported(N_("文件名缺少扩展名"))

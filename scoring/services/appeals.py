@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidMark, NotFound
-from scoring.evidence import detect_type
+from scoring.evidence import detect_type, file_name
 from scoring.marks import mark_table, read_mark
 from scoring.messages import N_, Message
 from scoring.method_points import mark_points
@@ -33,6 +33,7 @@ def file_appeal(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     Raises EvidenceRejected (nothing stored) for an attachment of a wrong type or size.
     """
     attachment = None
+    attachment_name = file_name(attachment_name)
     if attachment_name:
         kind = detect_type(attachment_data, attachment_name, **({"max_bytes": max_bytes} if max_bytes else {}))
         attachment = operations.Attachment(attachment_name, kind, attachment_data)

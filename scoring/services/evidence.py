@@ -15,7 +15,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from scoring.errors import NotFound
-from scoring.evidence import detect_type
+from scoring.evidence import detect_type, file_name
 from scoring.evidence.extract import extract_document
 from scoring.evidence.sandbox import extract_limited
 from scoring.evidence.states import reason_data
@@ -37,6 +37,7 @@ def store_upload(session: Session, actor: Actor, *, assessment_id: int, town_id:
     """
     if town_id not in queries.assessment_towns(session, assessment_id):
         raise NotFound("town not in this assessment")
+    name = file_name(name)  # kept and shown without any path a crafted request put in it
     kind = detect_type(data, name, max_bytes=max_bytes)
     row = operations.add_evidence(session, actor, assessment_id=assessment_id, town_id=town_id, name=name,
                                   kind=kind, data=data, passages=[], blobs=blobs, text_state="pending")
@@ -76,6 +77,7 @@ def submit_evidence(session: Session, actor: Actor, *, assessment_id: int, town_
     the parsers cannot read."""
     if town_id not in queries.assessment_towns(session, assessment_id):
         raise NotFound("town not in this assessment")
+    name = file_name(name)
     kind = detect_type(data, name, max_bytes=max_bytes)
     extraction = extract_document(data, kind, name)
     row = operations.add_evidence(session, actor, assessment_id=assessment_id, town_id=town_id, name=name,

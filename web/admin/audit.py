@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 
 from scoring.services.audit_log import readable_entries
 from scoring.store import queries
+from scoring.textfiles import spreadsheet_safe
 from web.admin.views import _digits, bp
 from web.db import get_session
 from web.i18n import translate
@@ -73,9 +74,9 @@ def audit_xlsx():
     sheet = book.active
     sheet.title = _("操作留痕")
     sheet.append([_("时间（UTC）"), _("操作人"), _("操作"), _("理由"), _("记录数")])
-    for entry in readable_entries(session, events):
-        sheet.append([entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.actor, translate(entry.text), entry.reason,
-                      entry.events])
+    for entry in readable_entries(session, events):  # names and reasons are typed by users: never a formula
+        sheet.append([spreadsheet_safe(value) for value in (
+            entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.actor, translate(entry.text), entry.reason, entry.events)])
     for column, width in zip("ABCDE", (20, 24, 70, 40, 8), strict=True):
         sheet.column_dimensions[column].width = width
     data = io.BytesIO()

@@ -25,6 +25,7 @@ from scoring.store.models import ROLES
 from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
+from web.security import form_id
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -150,8 +151,8 @@ def update_user(user_id: int):
 
 
 def _digits(value: str) -> bool:
-    """ASCII digits only: str.isdigit() is also true for "²" or "１", which int() refuses or misreads."""
-    return value.isascii() and value.isdigit()
+    """A number a form may carry: ASCII digits (not "²" or "１"), no larger than an id can be."""
+    return form_id(value) is not None
 
 
 @bp.get("/assessments/<int:assessment_id>/towns/<int:town_id>/scorecard")

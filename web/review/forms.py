@@ -41,7 +41,7 @@ def inputs_from_fields(fields: dict) -> dict:
         match = _CLAIM.match(key)
         if match:
             claims.setdefault(int(match[1]), {})[match[2]] = value
-    rows = [{"matter": row["matter"], "level": row["level"]} for _, row in sorted(claims.items())
+    rows = [{"matter": row.get("matter", ""), "level": row.get("level", "")} for _, row in sorted(claims.items())
             if row.get("matter") or row.get("level")]
     if rows:
         inputs["claims"] = rows

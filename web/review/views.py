@@ -80,7 +80,10 @@ def score_town(assessment_id: int, town_id: int):
 @role_required("reviewer")
 def save_mark(assessment_id: int, town_id: int, item_id: str):
     """Save one mark (autosave). 409 with the current value when the edit is stale."""
-    payload = request.get_json(silent=True) or {}
+    payload = request.get_json(silent=True)
+    if request.is_json and not isinstance(payload, dict):  # a list, a number, bad JSON: no mark in it
+        abort(400)
+    payload = payload or {}
     fields = payload.get("fields") if isinstance(payload.get("fields"), dict) else request.form.to_dict()
     version = payload.get("version", request.form.get("version", "0"))
     if not str(version).isdigit():

@@ -15,6 +15,7 @@ from web.db import get_session
 from web.errors import phase_refusal, rejected_status
 from web.i18n import translate
 from web.permissions import actor, role_required
+from web.security import form_id
 from web.town.views import _own_assessment, bp
 
 
@@ -64,7 +65,7 @@ def file_appeal(assessment_id: int):
         session = get_session()
         appeal_service.file_appeal(
             session, actor(), assessment_id=assessment_id, town_id=current_user.town_id,
-            mark_id=int(mark_id) if mark_id.isascii() and mark_id.isdigit() else 0, reason=form.get("reason", ""),
+            mark_id=form_id(mark_id) or 0, reason=form.get("reason", ""),
             attachment_name=upload.filename if upload and upload.filename else "", attachment_data=data,
             blobs=services.blob_store(settings, session), max_bytes=settings.max_upload_bytes)
     except EvidenceRejected as exc:
