@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from scoring import jobs
+from scoring.services.exports import export_bytes, finished_export
 from scoring.store.models import AuditEvent, MarkRow
 from tests.conftest import ROOT
 
@@ -50,7 +51,6 @@ def test_a_batch_pdf_job_killed_midway_leaves_nothing_half_done_and_runs_again(s
     if settings.database_url:
         pytest.skip("the job only reads the database; its files are on the local disk either way")
     before = _facts(db)
-    exports = settings.instance_path / "exports"
     job_id = jobs.enqueue_assessment_zip(settings, ids["released"])
     worker = _worker(settings)
     try:
@@ -70,7 +70,8 @@ def test_a_batch_pdf_job_killed_midway_leaves_nothing_half_done_and_runs_again(s
             os.killpg(worker.pid, signal.SIGKILL)
     time.sleep(0.5)
     assert jobs.job_state(settings, job_id).status != "finished"
-    assert not list(exports.glob("*.zip"))  # no half-written ZIP under its real name
+    db.rollback()
+    assert finished_export(db, job_id) is None  # no ZIP recorded for the killed job, whole or half
     for pdf in (settings.instance_path / "pdf-cache").glob("*/*.pdf"):
         assert PdfReader(io.BytesIO(pdf.read_bytes())).pages  # what the cache holds is whole
     assert _facts(db) == before
@@ -80,6 +81,8 @@ def test_a_batch_pdf_job_killed_midway_leaves_nothing_half_done_and_runs_again(s
     assert again.wait(300) == 0
     state = jobs.job_state(settings, retried)
     assert state.status == "finished", state
-    names = zipfile.ZipFile(state.path).namelist()
+    db.rollback()
+    export = finished_export(db, retried)  # the one place a ZIP is served from
+    names = zipfile.ZipFile(io.BytesIO(export_bytes(settings, db, export))).namelist()
     assert len([n for n in names if n.endswith(".pdf")]) == len(ids["towns"]) + 1
     assert _facts(db) == before

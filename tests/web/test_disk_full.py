@@ -16,14 +16,14 @@ from tests.web.test_town import open_submission
 
 @pytest.fixture
 def tiny_disk(settings):
-    """Mount a 64 KiB tmpfs where the test names (root only; else skipped)."""
+    """Mount a small tmpfs (64 KiB unless told) where the test names (root only; else skipped)."""
     mounted = []
 
-    def mount(path):
+    def mount(path, size: str = "64k"):
         if path.is_symlink():
             path.unlink()
         path.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(path)],
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
                               capture_output=True, check=False)
         if done.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
@@ -67,8 +67,8 @@ def test_a_scorecard_whose_cache_is_full_is_still_served_and_cached_once_there_i
                                                                                      settings, tiny_disk):
     if settings.database_url:
         pytest.skip("the PDF cache is on the local disk on both backends: one run suffices")
-    cache = tiny_disk(settings.instance_path / "pdf-cache")
-    (cache / "filler").write_bytes(b"\0" * 60 * 1024)  # the cache's disk is (almost) full
+    cache = tiny_disk(settings.instance_path / "pdf-cache", "1m")  # room for a scorecard, once freed
+    (cache / "filler").write_bytes(b"\0" * 1000 * 1024)  # the cache's disk is (almost) full
     auth.login("admin")
     url = f"/admin/assessments/{ids['scoring']}/towns/{ids['towns']['东港镇']}/scorecard.pdf"
     first = client.get(url)
