@@ -4,7 +4,7 @@ The structured editor names every input by its place in the rubric: ``c0-i2-max_
 the max points of the third item of the first category; ``c0-g1-i0-r3-amount`` the amount
 of a deduction rule of an item in a group. Row prefixes are ``c`` (category), ``g`` (group),
 ``i`` (item), ``r`` (deduction rule), ``l`` (level), ``grade``, ``b`` (bonus item) and ``v``
-(veto item); a row with ``<prefix>-delete`` ticked is dropped. The same names come back
+(veto item), ``t`` (a step of the tie-break chain, ``t0-step``); a row with ``<prefix>-delete`` ticked is dropped. The same names come back
 from ``web.rubrics.problems.located_problems``, so a loader problem lands next to the input it is about.
 """
 
@@ -33,7 +33,7 @@ _NAME = re.compile(r"^((?:[a-z]+\d{1,4}-){0,5})([a-z_.]+)$")
 _SEGMENT = re.compile(r"^([a-z]+)(\d{1,4})$")
 _LIST_KEY = re.compile(r"^((?:[a-z]+\d{1,4}-){0,4})([a-z]+)$")
 # Which rows may sit under which: the parent's row kind ("" for the rubric) -> child kinds.
-_CHILDREN = {"": {"c", "grade", "b", "v"}, "c": {"i", "g"}, "g": {"i"}, "i": {"r", "l"}, "b": {"l"}}
+_CHILDREN = {"": {"c", "grade", "b", "v", "t"}, "c": {"i", "g"}, "g": {"i"}, "i": {"r", "l"}, "b": {"l"}}
 # Inputs that always have a value (choices): they do not make a row "filled in".
 _CHOICES = {"method.kind", "not_applicable", "total", "delete"}
 
@@ -55,7 +55,10 @@ FIELDS = {
     "b": {"id", "title", "max_points", "department", "levels"},
     "bl": {"name", "points"},
     "v": {"id", "title", "max_grade", "total", "total_cap", "department"},
+    "t": {"step"},
 }
+# Steps of the tie-break chain offered besides one per category (``category:<id>``).
+TIE_BREAK_STEPS = ("total", "fewer_veto_findings", "fewer_deductions")
 
 
 @dataclass
@@ -105,7 +108,7 @@ def rubric_data(form: Mapping[str, str], *, key: str, version: int, add: str = "
     data["grades"] = [_grade(row) for row in root.rows("grade", keep_blank)]
     _put(data, "quota_rounding", _text(f.get("quota_rounding")))
     _put(data, "quota_min_places", _integer(f.get("quota_min_places")))
-    data["tie_break"] = _lines(f.get("tie_break"))
+    data["tie_break"] = [_text(row.fields.get("step")) for row in root.rows("t", keep_blank=False)]
     data["categories"] = [_category(row, keep_blank) for row in root.rows("c", keep_blank)]
     bonus_items = [_bonus_item(row, keep_blank) for row in root.rows("b", keep_blank)]
     cap = _number(f.get("bonus.cap"))
@@ -212,7 +215,9 @@ def _item(row: _Row, keep_blank: bool) -> dict:
 
 
 def _grade(row: _Row) -> dict:
-    return _fields(row, ("name",), numbers=("min_total", "quota"))
+    data = _fields(row, ("name",), numbers=("min_total",))
+    _put(data, "quota", _fraction(row.fields.get("quota")))
+    return data
 
 
 def _bonus_item(row: _Row, keep_blank: bool) -> dict:
@@ -261,6 +266,25 @@ def _number(value: str | None) -> Decimal | str | None:
     except InvalidOperation:
         return text  # kept as typed: validation says what is wrong with it
     return number if number.is_finite() else text
+
+
+def _fraction(value: str | None) -> Decimal | str | None:
+    """A percentage as typed (30, 30 %, 12.5) as the fraction the rubric holds (0.3)."""
+    number = _number((value or "").strip().removesuffix("%"))
+    return number / 100 if isinstance(number, Decimal) else (_text(value) if number is not None else None)
+
+
+def percent(fraction: object) -> str:
+    """The percentage the editor shows for a quota (0.3 -> "30"); text kept as typed."""
+    if isinstance(fraction, Decimal):
+        return f"{(fraction * 100).normalize():f}"
+    return "" if fraction is None else str(fraction)
+
+
+def tie_break_choices(data: dict) -> list[str]:
+    """Every step the tie-break chain may take: the fixed ones and one per category."""
+    categories = [c.get("id") for c in data.get("categories") or [] if isinstance(c, dict) and c.get("id")]
+    return [TIE_BREAK_STEPS[0], *(f"category:{c}" for c in categories), *TIE_BREAK_STEPS[1:]]
 
 
 def _integer(value: str | None) -> int | str | None:

@@ -144,7 +144,8 @@ def _editor(template: str, row: RubricVersionView, base: int, *, problems=(), da
     located = checks.located_problems(problems, data) if data is not None else []
     return render_template(template, row=row, base_version=base, latest=_latest(row.rubric_key), data=data,
                            problems=list(problems), located=located, errors=checks.errors_by_name(located),
-                           open_rows=checks.rows_with_errors(located),
+                           open_rows=checks.rows_with_errors(located), percent=forms.percent,
+                           tie_break_choices=forms.tie_break_choices(data or {}),
                            users=queries.users_by_id(get_session()), **page)
 
 
