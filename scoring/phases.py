@@ -26,13 +26,14 @@ Action = Literal[
     "decide_appeal",    # administrators (or the reviewer they route it to): uphold or adjust
     "publish",          # administrators: freeze a ranking snapshot (公示)
     "set_deadlines",    # administrators
+    "change_rubric",    # administrators: apply a new rubric version (what-if first)
 ]
 
 # What each phase allows. Administrators move phases; everything else is listed here.
 ALLOWED: dict[Phase, frozenset[Action]] = {
-    "prepare": frozenset({"edit_setup", "set_deadlines"}),
-    "submission": frozenset({"edit_setup", "upload_evidence", "set_deadlines"}),
-    "scoring": frozenset({"edit_setup", "score", "set_deadlines"}),
+    "prepare": frozenset({"edit_setup", "set_deadlines", "change_rubric"}),
+    "submission": frozenset({"edit_setup", "upload_evidence", "set_deadlines", "change_rubric"}),
+    "scoring": frozenset({"edit_setup", "score", "set_deadlines", "change_rubric"}),
     "review": frozenset({"set_deadlines"}),
     "released": frozenset({"see_results", "appeal", "decide_appeal", "publish", "set_deadlines"}),
     "archived": frozenset({"see_results"}),
@@ -60,6 +61,7 @@ REFUSALS: dict[Action, Message] = {
     "decide_appeal": N_("只有在结果发布阶段才能处理申诉"),
     "publish": N_("只有在结果发布阶段才能确认公示"),
     "set_deadlines": N_("已归档的考核不能再修改"),
+    "change_rubric": N_("审核阶段开始后不能再更换考核细则版本"),
 }
 DEADLINE_PASSED: dict[str, Message] = {  # filled with the date
     "upload_evidence": N_("材料报送已于 %(date)s 截止"),

@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidMark, NotFound
@@ -113,11 +113,16 @@ def users_by_id(session: Session) -> dict[int, UserView]:
 
 
 def counting_clause():
-    """The condition that a stored mark counts: its reviewer is still assigned the item for its town."""
-    return select(Assignment.id).where(
+    """The condition that a stored mark counts: its reviewer is still assigned the item for its town,
+    and it was given under the assessment's rubric version (marks left behind by a rubric change
+    wait for re-scoring: ``scoring.rubric_change``)."""
+    assigned = select(Assignment.id).where(
         Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
         Assignment.item_id == MarkRow.item_id,
         or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
+    current = select(Assessment.id).where(Assessment.id == MarkRow.assessment_id,
+                                          Assessment.rubric_version_id == MarkRow.rubric_version_id).exists()
+    return and_(assigned, current)
 
 
 def complete_marks(session: Session, assessment_id: int, town_id: int | None = None,

@@ -21,6 +21,12 @@ from scoring.store.operations.evidence import add_evidence
 from scoring.store.operations.marks import MAX_INPUTS_BYTES, SavedMarkRow, save_mark
 from scoring.store.operations.people import edit_user, rename_town
 from scoring.store.operations.publication import Placing, snapshot_ranking
+from scoring.store.operations.rubric_change import (
+    MarkSplit,
+    MarkToRescore,
+    apply_rubric_version,
+    split_marks,
+)
 from scoring.store.operations.users import (
     authenticate,
     change_password,
@@ -32,7 +38,7 @@ from scoring.store.operations.users import (
     update_user,
 )
 
-__all__ = ["MAX_INPUTS_BYTES", "Attachment", "Placing", "SavedMarkRow", "add_evidence", "assign", "authenticate",
+__all__ = ["MAX_INPUTS_BYTES", "Attachment", "MarkSplit", "MarkToRescore", "apply_rubric_version", "split_marks", "Placing", "SavedMarkRow", "add_evidence", "assign", "authenticate",
            "change_password", "create_assessment", "create_district", "create_town", "create_user", "decide_appeal",
            "edit_user", "end_sessions", "file_appeal", "operation", "rename_town", "reset_password", "save_mark",
            "save_rubric_version", "set_deadlines", "set_phase", "snapshot_ranking", "unassign", "update_user"]
