@@ -161,6 +161,7 @@ class PhaseView:
     marks_editable: bool
     appeals_open: bool
     setup_editable: bool  # towns' assignments and the setup may still change
+    rubric_changeable: bool  # another version of the rubric may still be applied
     deadline_phases: tuple[str, ...] = DEADLINE_PHASES
 
 
@@ -172,4 +173,5 @@ def phase_view(phase: str) -> PhaseView:
                      evidence_open=allowed(phase, "upload_evidence"),
                      marks_editable=allowed(phase, "score"),
                      appeals_open=allowed(phase, "appeal"),
-                     setup_editable=allowed(phase, "edit_setup"))
+                     setup_editable=allowed(phase, "edit_setup"),
+                     rubric_changeable=allowed(phase, "change_rubric"))

@@ -304,3 +304,4 @@ def _pdf(data: bytes, name: str):
 from web.admin import appeals as _appeals  # noqa: E402,F401 - registers the appeal and publication views on ``bp``
 from web.admin import audit as _audit  # noqa: E402,F401 - registers the audit log views on ``bp``
 from web.admin import people_forms as _people_forms  # noqa: E402,F401 - registers the edit forms on ``bp``
+from web.admin import rubric_change as _rubric_change  # noqa: E402,F401 - registers the rubric change views on ``bp``
