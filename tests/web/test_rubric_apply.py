@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from scoring.services import rubric_change
-from tests.scoring.store.test_rubric_change import _new_version
+from tests.scoring.store.test_rubric_change import _new_version, running_and_complete
 from tests.web.test_rubrics import admin, text_of
 
 __all__ = ["admin"]
@@ -21,7 +21,7 @@ def _rows(page: str, section: str) -> dict[str, list[str]]:
 
 
 def test_the_what_if_page_shows_the_figures_the_assessment_has_after_applying(admin, db, ids):
-    aid = ids["scoring"]
+    aid = running_and_complete(db, ids)
     version_id, removed, _ = _new_version(db, ids, aid)
     db.commit()
     assert "更换考核细则版本" in text_of(admin.get(f"/admin/assessments/{aid}"))
@@ -32,14 +32,14 @@ def test_the_what_if_page_shows_the_figures_the_assessment_has_after_applying(ad
     body = page.get_data(as_text=True)
     assert "删除 一级指标" in text_of(page) and removed in text_of(page)
     shown = {town: cells[4:7] for town, cells in _rows(body, "effect").items()}
-    assert shown
+    assert shown and all(cells[0] != "—" for cells in _rows(body, "effect").values())
 
     response = admin.post(f"/admin/assessments/{aid}/rubric",
                           data={"rubric_version_id": str(version_id), "reason": "细则修订"})
 
     assert response.status_code == 200, text_of(response)
     listed = text_of(response)
-    assert "已更换考核细则版本" in listed and removed in listed and "第 1 版" in listed
+    assert "已更换考核细则版本" in listed and removed in listed and "原细则版本" in listed
     db.rollback()
     _, now = rubric_change.current_figures(db, aid)
     after = {t.town: [rubric_change_points(t.total_after), str(t.rank_after or "—"), t.grade_after or "—"]
