@@ -63,6 +63,11 @@ def apply(session: Session, actor: Actor, assessment_id: int, rubric_version_id:
     return operations.apply_rubric_version(session, actor, assessment_id, rubric_version_id, reason).rescore
 
 
+def marks_to_rescore(session: Session, assessment_id: int) -> list[MarkToRescore]:
+    """Marks left behind by a rubric change: kept with their version, not counting."""
+    return operations.marks_to_rescore(session, assessment_id)
+
+
 def current_figures(session: Session, assessment_id: int) -> tuple[Rubric, Outcome]:
     """The assessment's rubric and outcome as stored now (what pages show)."""
     return assessment_outcome(session, assessment_id)

@@ -40,6 +40,8 @@ def test_the_what_if_page_shows_the_figures_the_assessment_has_after_applying(ad
     assert response.status_code == 200, text_of(response)
     listed = text_of(response)
     assert "已更换考核细则版本" in listed and removed in listed and "原细则版本" in listed
+    page = text_of(admin.get(f"/admin/assessments/{aid}"))
+    assert "需重新评分" in page and removed in page
     db.rollback()
     _, now = rubric_change.current_figures(db, aid)
     after = {t.town: [rubric_change_points(t.total_after), str(t.rank_after or "—"), t.grade_after or "—"]

@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext
 from scoring import jobs, services
 from scoring.errors import InvalidInput
 from scoring.phases import DEADLINE_KEYS, GRACE_KEY, PHASES
+from scoring.services import rubric_change
 from scoring.services.coverage import assessment_coverage, coverage_counts, town_coverage
 from scoring.store import operations, queries
 from scoring.store.models import ROLES
@@ -83,7 +84,8 @@ def assessment(assessment_id: int):
                            towns=towns, town_ids={name: tid for tid, name in towns.items()},
                            assignments=queries.assignments(session, assessment_id), reviewers=reviewers,
                            users={u.id: u for u in queries.users(session)},
-                           unusable=services.unusable_marks(session, assessment_id))
+                           unusable=services.unusable_marks(session, assessment_id),
+                           rescore=rubric_change.marks_to_rescore(session, assessment_id))
 
 
 @bp.get("/assessments/<int:assessment_id>/coverage")

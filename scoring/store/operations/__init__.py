@@ -25,6 +25,7 @@ from scoring.store.operations.rubric_change import (
     MarkSplit,
     MarkToRescore,
     apply_rubric_version,
+    marks_to_rescore,
     split_marks,
 )
 from scoring.store.operations.users import (
@@ -38,7 +39,7 @@ from scoring.store.operations.users import (
     update_user,
 )
 
-__all__ = ["MAX_INPUTS_BYTES", "Attachment", "MarkSplit", "MarkToRescore", "apply_rubric_version", "split_marks", "Placing", "SavedMarkRow", "add_evidence", "assign", "authenticate",
+__all__ = ["MAX_INPUTS_BYTES", "Attachment", "MarkSplit", "MarkToRescore", "apply_rubric_version", "marks_to_rescore", "split_marks", "Placing", "SavedMarkRow", "add_evidence", "assign", "authenticate",
            "change_password", "create_assessment", "create_district", "create_town", "create_user", "decide_appeal",
            "edit_user", "end_sessions", "file_appeal", "operation", "rename_town", "reset_password", "save_mark",
            "save_rubric_version", "set_deadlines", "set_phase", "snapshot_ranking", "unassign", "update_user"]

@@ -61,6 +61,19 @@ def split_marks(session: Session, assessment_id: int, rubric_version_id: int) ->
     return MarkSplit(carried, carried_ids, rescore)
 
 
+def marks_to_rescore(session: Session, assessment_id: int) -> list[MarkToRescore]:
+    """Complete marks given under another rubric version than the assessment's (read only)."""
+    current = get(session, Assessment, assessment_id).rubric_version_id
+    rows = session.execute(
+        select(Town.name, MarkRow.item_id, User.username, RubricVersion.version)
+        .join(Town, Town.id == MarkRow.town_id).join(User, User.id == MarkRow.reviewer_id)
+        .join(RubricVersion, RubricVersion.id == MarkRow.rubric_version_id)
+        .where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True),
+               MarkRow.rubric_version_id != current)
+        .order_by(Town.name, MarkRow.item_id, User.username)).all()
+    return [MarkToRescore(*row) for row in rows]
+
+
 @operation
 def apply_rubric_version(session: Session, actor: Actor, assessment_id: int, rubric_version_id: int,
                          reason: str) -> MarkSplit:

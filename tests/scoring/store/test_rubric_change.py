@@ -83,6 +83,7 @@ def test_a_removed_items_marks_stop_counting_are_listed_and_keep_their_version(d
     moved = db.execute(select(MarkRow.rubric_version_id).where(
         MarkRow.assessment_id == aid, MarkRow.item_id == renamed, MarkRow.complete.is_(True))).scalars().all()
     assert moved and set(moved) == {version_id}
+    assert rubric_change.marks_to_rescore(db, aid) == listed  # still listed after the change
     event = db.execute(select(AuditEvent).where(AuditEvent.action == "assessment.rubric_apply")).scalar_one()
     assert event.before == {"rubric_version_id": old_version}
     assert event.after["rubric_version_id"] == version_id and event.reason == "细则修订：删去一项"
