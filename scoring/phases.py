@@ -28,13 +28,14 @@ Action = Literal[
     "set_deadlines",    # administrators
     "resolve",          # administrators: settle a disagreement between reviewers' marks
     "set_document",     # administrators: issuer (落款) and number (文号) of the scorecards, fixed once released
+    "change_rubric",    # administrators: apply a new rubric version (what-if first)
 ]
 
 # What each phase allows. Administrators move phases; everything else is listed here.
 ALLOWED: dict[Phase, frozenset[Action]] = {
-    "prepare": frozenset({"edit_setup", "set_deadlines", "set_document"}),
-    "submission": frozenset({"edit_setup", "upload_evidence", "set_deadlines", "set_document"}),
-    "scoring": frozenset({"edit_setup", "score", "set_deadlines", "resolve", "set_document"}),
+    "prepare": frozenset({"edit_setup", "set_deadlines", "set_document", "change_rubric"}),
+    "submission": frozenset({"edit_setup", "upload_evidence", "set_deadlines", "set_document", "change_rubric"}),
+    "scoring": frozenset({"edit_setup", "score", "set_deadlines", "resolve", "set_document", "change_rubric"}),
     "review": frozenset({"set_deadlines", "resolve", "set_document"}),
     "released": frozenset({"see_results", "appeal", "decide_appeal", "publish", "set_deadlines"}),
     "archived": frozenset({"see_results"}),
@@ -64,6 +65,7 @@ REFUSALS: dict[Action, Message] = {
     "set_deadlines": N_("已归档的考核不能再修改"),
     "resolve": N_("只有在评分和审核阶段才能裁定评分分歧"),
     "set_document": N_("结果发布后不能再修改落款和文号"),
+    "change_rubric": N_("审核阶段开始后不能再更换考核细则版本"),
 }
 DEADLINE_PASSED: dict[str, Message] = {  # filled with the date
     "upload_evidence": N_("材料报送已于 %(date)s 截止"),
@@ -163,6 +165,7 @@ class PhaseView:
     marks_editable: bool
     appeals_open: bool
     setup_editable: bool  # towns' assignments and the setup may still change
+    rubric_changeable: bool = False  # another version of the rubric may still be applied
     resolvable: bool = False  # disagreements between reviewers may be resolved
     document_editable: bool = False  # the scorecards' issuer and document number may still change
     deadline_phases: tuple[str, ...] = DEADLINE_PHASES
@@ -178,4 +181,5 @@ def phase_view(phase: str) -> PhaseView:
                      appeals_open=allowed(phase, "appeal"),
                      setup_editable=allowed(phase, "edit_setup"),
                      resolvable=allowed(phase, "resolve"),
-                     document_editable=allowed(phase, "set_document"))
+                     document_editable=allowed(phase, "set_document"),
+                     rubric_changeable=allowed(phase, "change_rubric"))

@@ -16,14 +16,19 @@ def counting_clause():
 
     Its reviewer is still assigned the item for its town (an assignment for every town, or
     for this one), or the administrator kept the mark when removing the assignment; and
-    the reviewer does not conflict with the town (a conflict declared after scoring
-    withdraws the marks already given).
+    it was given under the assessment's current rubric version; and the reviewer does not
+    conflict with the town (a conflict declared after scoring withdraws the marks already given).
     """
     assigned = select(Assignment.id).where(
         Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
         Assignment.item_id == MarkRow.item_id,
         or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
-    return and_(or_(assigned, MarkRow.kept.is_(True)), not_(conflict_clause(MarkRow.assessment_id, MarkRow.reviewer_id, MarkRow.town_id)))
+    # Given under the assessment's rubric version: marks left behind by a rubric change wait
+    # for re-scoring (``scoring.rubric_change``).
+    current = select(Assessment.id).where(Assessment.id == MarkRow.assessment_id,
+                                          Assessment.rubric_version_id == MarkRow.rubric_version_id).exists()
+    return and_(or_(assigned, MarkRow.kept.is_(True)), current,
+                not_(conflict_clause(MarkRow.assessment_id, MarkRow.reviewer_id, MarkRow.town_id)))
 
 
 def assigned_items(session: Session, assessment_id: int, reviewer_id: int, town_id: int | None = None) -> set[str]:

@@ -44,7 +44,8 @@ RULES = {
         "rubrics.edit_yaml", "rubrics.upload", "admin.appeals", "admin.decide_appeal", "admin.publish",
         "admin.appeal_attachment", "admin.confirm_phase", "admin.audit_xlsx", "admin.edit_user", "admin.save_user",
         "admin.reset_password", "admin.confirm_disable", "admin.rename_town", "admin.disagreements",
-        "admin.resolve_disagreement", "admin.calibration", "admin.results_xlsx", "admin.set_document", "admin.evidence_states")},
+        "admin.resolve_disagreement", "admin.calibration", "admin.results_xlsx", "admin.set_document", "admin.evidence_states",
+        "admin.rubric_what_if", "admin.apply_rubric")},
 }
 # Endpoints shown for the released assessment (the scoring one has no results to show).
 RELEASED = {"town.scorecard", "town.scorecard_pdf", "town.appeals", "town.file_appeal", "admin.appeals", "admin.publish", "admin.scorecard", "admin.scorecard_pdf", "admin.ranking_pdf"}

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 
 from scoring import phases, services
 from scoring.errors import InvalidInput, InvalidMark
+from scoring.services import rubric_change
 from scoring.services.assignments import assignment_board
 from scoring.services.calibration import calibration_page, ranking_sensitivity
 from scoring.services.disagreements import disagreement_queue, resolve, resolved_lines
@@ -36,6 +37,7 @@ def assessment(assessment_id: int):
                            board=assignment_board(session, assessment_id),
                            unusable=services.unusable_marks(session, assessment_id),
                            blockers=release_blockers(session, assessment_id),
+                           rescore=rubric_change.marks_to_rescore(session, assessment_id),
                            sensitive=ranking_sensitivity(session, assessment_id))
 
 

@@ -1,11 +1,11 @@
-"""The rubric editor's forms: flat fields to rubric data, YAML text checks, problems to fields.
+"""The rubric editor's form: flat fields to rubric data, and that data back onto the YAML text.
 
 The structured editor names every input by its place in the rubric: ``c0-i2-max_points`` is
 the max points of the third item of the first category; ``c0-g1-i0-r3-amount`` the amount
 of a deduction rule of an item in a group. Row prefixes are ``c`` (category), ``g`` (group),
 ``i`` (item), ``r`` (deduction rule), ``l`` (level), ``grade``, ``b`` (bonus item) and ``v``
-(veto item); a row with ``<prefix>-delete`` ticked is dropped. The same names come back
-from ``located_problems``, so a loader problem lands next to the input it is about.
+(veto item), ``t`` (a step of the tie-break chain, ``t0-step``); a row with ``<prefix>-delete`` ticked is dropped. The same names come back
+from ``web.rubrics.problems.located_problems``, so a loader problem lands next to the input it is about.
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask_babel import gettext as _
 from pydantic import ValidationError
 
-from scoring.errors import Problem, RubricError
 from scoring.rubric import Rubric, routes
-from scoring.rubric.load import MAX_RUBRIC_BYTES, dump_rubric, parse_rubric
+from scoring.rubric.load import MAX_RUBRIC_BYTES
+from scoring.rubric.roundtrip import apply_rubric
 from scoring.rubric.source import dump_yaml
-from web.i18n import translate
 
 MAX_YAML_BYTES = MAX_RUBRIC_BYTES
 MAX_NOTE_CHARS = 400  # the store's column
@@ -35,7 +33,7 @@ _NAME = re.compile(r"^((?:[a-z]+\d{1,4}-){0,5})([a-z_.]+)$")
 _SEGMENT = re.compile(r"^([a-z]+)(\d{1,4})$")
 _LIST_KEY = re.compile(r"^((?:[a-z]+\d{1,4}-){0,4})([a-z]+)$")
 # Which rows may sit under which: the parent's row kind ("" for the rubric) -> child kinds.
-_CHILDREN = {"": {"c", "grade", "b", "v"}, "c": {"i", "g"}, "g": {"i"}, "i": {"r", "l"}, "b": {"l"}}
+_CHILDREN = {"": {"c", "grade", "b", "v", "t"}, "c": {"i", "g"}, "g": {"i"}, "i": {"r", "l"}, "b": {"l"}}
 # Inputs that always have a value (choices): they do not make a row "filled in".
 _CHOICES = {"method.kind", "not_applicable", "total", "delete"}
 
@@ -57,7 +55,10 @@ FIELDS = {
     "b": {"id", "title", "max_points", "department", "levels"},
     "bl": {"name", "points"},
     "v": {"id", "title", "max_grade", "total", "total_cap", "department"},
+    "t": {"step"},
 }
+# Steps of the tie-break chain offered besides one per category (``category:<id>``).
+TIE_BREAK_STEPS = ("total", "fewer_veto_findings", "fewer_deductions")
 
 
 @dataclass
@@ -108,7 +109,7 @@ def rubric_data(form: Mapping[str, str], *, key: str, version: int, add: str = "
     data["grades"] = [_grade(row) for row in root.rows("grade", keep_blank)]
     _put(data, "quota_rounding", _text(f.get("quota_rounding")))
     _put(data, "quota_min_places", _integer(f.get("quota_min_places")))
-    data["tie_break"] = _lines(f.get("tie_break"))
+    data["tie_break"] = [_text(row.fields.get("step")) for row in root.rows("t", keep_blank=False)]
     data["categories"] = [_category(row, keep_blank) for row in root.rows("c", keep_blank)]
     bonus_items = [_bonus_item(row, keep_blank) for row in root.rows("b", keep_blank)]
     cap = _number(f.get("bonus.cap"))
@@ -119,12 +120,14 @@ def rubric_data(form: Mapping[str, str], *, key: str, version: int, add: str = "
     return data
 
 
-def rubric_yaml(data: dict) -> str:
-    """Return the data as rubric YAML: canonical (``dump_rubric``) when it is a valid model."""
+def rubric_yaml(data: dict, base_text: str, base: Rubric) -> str:
+    """Return the data as rubric YAML: when valid, ``base_text`` with only what changed written
+    into it (comments, key order and untouched lines kept); else the data as plain YAML."""
     try:
-        return dump_rubric(Rubric.model_validate(data))
+        edited = Rubric.model_validate(data)
     except ValidationError:
         return dump_yaml(data)
+    return apply_rubric(base_text, base, edited)
 
 
 def editable_data(rubric: Rubric) -> dict:
@@ -136,11 +139,6 @@ def too_large_for_editor(data: dict) -> int | None:
     """The number of objects of a rubric too large for the structured editor, else None."""
     count = sum(1 for _ in routes.objects(data))
     return count if count > MAX_EDITOR_OBJECTS else None
-
-
-def has_comments(yaml_text: str) -> bool:
-    """Whether the YAML has comment lines (a structured save would not keep them)."""
-    return any(line.lstrip().startswith("#") for line in yaml_text.splitlines())
 
 
 def _tree(form: Mapping[str, str]) -> _Row:
@@ -219,7 +217,9 @@ def _item(row: _Row, keep_blank: bool) -> dict:
 
 
 def _grade(row: _Row) -> dict:
-    return _fields(row, ("name",), numbers=("min_total", "quota"))
+    data = _fields(row, ("name",), numbers=("min_total",))
+    _put(data, "quota", _fraction(row.fields.get("quota")))
+    return data
 
 
 def _bonus_item(row: _Row, keep_blank: bool) -> dict:
@@ -270,107 +270,25 @@ def _number(value: str | None) -> Decimal | str | None:
     return number if number.is_finite() else text
 
 
+def _fraction(value: str | None) -> Decimal | str | None:
+    """A percentage as typed (30, 30 %, 12.5) as the fraction the rubric holds (0.3)."""
+    number = _number((value or "").strip().removesuffix("%"))
+    return number / 100 if isinstance(number, Decimal) else (_text(value) if number is not None else None)
+
+
+def percent(fraction: object) -> str:
+    """The percentage the editor shows for a quota (0.3 -> "30"); text kept as typed."""
+    if isinstance(fraction, Decimal):
+        return f"{(fraction * 100).normalize():f}"
+    return "" if fraction is None else str(fraction)
+
+
+def tie_break_choices(data: dict) -> list[str]:
+    """Every step the tie-break chain may take: the fixed ones and one per category."""
+    categories = [c.get("id") for c in data.get("categories") or [] if isinstance(c, dict) and c.get("id")]
+    return [TIE_BREAK_STEPS[0], *(f"category:{c}" for c in categories), *TIE_BREAK_STEPS[1:]]
+
+
 def _integer(value: str | None) -> int | str | None:
     text = _text(value)
     return int(text) if text is not None and text.isascii() and text.isdigit() else text
-
-
-# ---- checks before saving ---------------------------------------------------------------
-
-
-def note_problems(note: str) -> list[Problem]:
-    """The revision note (修订说明) is required and fits the store."""
-    if not note.strip():
-        return [Problem("", _("请填写修订说明（本次修改的内容和理由）"), field="note")]
-    if len(note) > MAX_NOTE_CHARS:
-        return [Problem("", _("修订说明不能超过 %(n)s 字", n=MAX_NOTE_CHARS), field="note")]
-    return []
-
-
-def save_problems(yaml_text: str, file: str, note: str, key: str | None = None) -> list[Problem]:
-    """Every problem of a save: the note, the text, the rubric; [] when it may be saved.
-
-    This is the CLI's ``scoring rubric check`` (``parse_rubric``: size, characters, YAML,
-    model, checks) plus the note. An edit
-    (``key`` given) saves a new version of the rubric it was opened on, so the text must keep
-    the rubric's id; another rubric is started by uploading a file.
-    """
-    problems = note_problems(note)
-    try:
-        rubric = parse_rubric(yaml_text, file)
-    except RubricError as error:
-        return problems + error.problems
-    if key is not None and rubric.id != key:
-        problems.append(Problem(file, _("编辑器只能保存细则 %(key)s 的新版本；新建另一套细则请使用上传", key=key), field="id"))
-    return problems
-
-
-# ---- problems -> inputs -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Located:
-    """A problem and the name of the structured editor's input it is shown at."""
-
-    problem: Problem
-    name: str
-
-
-def located_problems(problems: list[Problem], data: dict) -> list[Located]:
-    """Place each problem at the input it concerns, or at its object when it has no input.
-
-    Problems name objects by route (``一级指标 C → 考核项目 C2``) and a field; the route is
-    built by ``scoring.rubric.routes`` from the same data the form is rendered from.
-    """
-    objects = dict(_objects(data))
-    located = []
-    for problem in problems:
-        route = problem.path
-        while route and route not in objects:
-            route = route[:-1]  # e.g. a rule whose id was blank: show it on the item
-        prefix, kind = objects.get(route, ("", ""))
-        name = problem.field if route == problem.path else ""
-        row = re.match(r"^method\.(rules|levels)\[(\d+)\]\.(\w+)$", name)
-        if kind == "i" and row:
-            prefix, kind, name = f"{prefix}-{row[1][0]}{row[2]}", row[1][0], row[3]
-        name = re.sub(r"(\[\d+\])+$", "", name)
-        name = "method.kind" if name == "method" else name
-        if name not in FIELDS[kind]:
-            name = ""
-        located.append(Located(problem, "-".join(p for p in (prefix, name) if p) or "rubric"))
-    return located
-
-
-def errors_by_name(located: list[Located]) -> dict[str, list[str]]:
-    """Input name -> its messages in the reader's language, for showing under each input."""
-    by_name: dict[str, list[str]] = {}
-    for entry in located:
-        by_name.setdefault(entry.name, []).append(translate(entry.problem.message))
-    return by_name
-
-
-def rows_with_errors(located: list[Located]) -> set[str]:
-    """Prefixes of the rows holding a problem (``c0``, ``c0-i1`` …): the editor opens them."""
-    rows: set[str] = set()
-    for entry in located:
-        parts = entry.name.split("-")
-        rows.update("-".join(parts[:n]) for n in range(1, len(parts) + 1))
-    return rows
-
-
-# Input name prefixes of list elements, by the key of the list (bonus items are "b").
-_PREFIX = {"categories": "c", "groups": "g", "items": "i", "rules": "r", "levels": "l", "grades": "grade",
-           "vetoes": "v"}
-
-
-def _objects(data: dict) -> Iterator[tuple[tuple[str, ...], tuple[str, str]]]:
-    """Yield (route, (input prefix, kind)) for every object, routes as ``scoring.rubric.routes`` names them."""
-    yield (), ("", "")
-    for loc, route in routes.objects(data):
-        parts, kind = [], ""
-        for position, step in enumerate(loc):
-            if isinstance(step, int):
-                letter = "b" if loc[:position] == ("bonus", "items") else _PREFIX[str(loc[position - 1])]
-                parts.append(f"{letter}{step}")
-                kind = "bl" if letter == "l" and loc[0] == "bonus" else letter
-        yield route, ("-".join(parts), kind)

@@ -18,6 +18,7 @@ from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
 from web.rubrics import forms
+from web.rubrics import problems as checks
 
 bp = Blueprint("rubrics", __name__, url_prefix="/admin/rubrics")
 
@@ -73,9 +74,9 @@ def upload():
     try:
         text = rubric_text(upload_file.stream.read(forms.MAX_YAML_BYTES + 1), file_name)
     except RubricError as error:
-        problems = forms.note_problems(note) + error.problems
+        problems = checks.note_problems(note) + error.problems
     else:
-        problems = forms.save_problems(text, file_name, note)
+        problems = checks.save_problems(text, file_name, note)
     if problems:
         return render_template("rubrics/upload.html", problems=_shown(problems), note=note, file_name=file_name), 400
     row = operations.save_rubric_version(get_session(), actor(), text, file_name=file_name, note=note)
@@ -89,7 +90,8 @@ def edit(version_id: int):
     """The structured editor, opened on a version; saving creates the next version."""
     session = get_session()
     row = queries.rubric_version(session, version_id)
-    stored = forms.editable_data(queries.rubric_of_version(session, row.id))
+    base_rubric = queries.rubric_of_version(session, row.id)
+    stored = forms.editable_data(base_rubric)
     too_many = forms.too_large_for_editor(stored)
     if too_many:  # the page would be megabytes of inputs: the YAML view edits it
         flash(_("本细则共有 %(n)s 个指标、项目和规则，超过结构化编辑的上限 %(max)s 个；请在 YAML 视图中编辑。",
@@ -102,7 +104,7 @@ def edit(version_id: int):
     data = forms.rubric_data(request.form, key=row.rubric_key, version=base + 1, add=add, keep_blank=bool(add))
     if add:  # "add a row" without JavaScript: show the form again, save nothing
         return _editor("rubrics/edit.html", row, base, data=data, note=request.form.get("note", ""))
-    return _save(row, base, forms.rubric_yaml(data), "rubrics/edit.html", data=data)
+    return _save(row, base, forms.rubric_yaml(data, row.yaml_text, base_rubric), "rubrics/edit.html", data=data)
 
 
 @bp.route("/<int:version_id>/edit/yaml", methods=["GET", "POST"])
@@ -120,7 +122,7 @@ def _save(row: RubricVersionView, base: int, text: str, template: str, **page):
     """Save the edit as a new version and show it; else the editor again with every problem."""
     note = request.form.get("note", "")
     file_name = f"{row.rubric_key}.yaml"
-    problems = forms.save_problems(text, file_name, note, key=row.rubric_key)
+    problems = checks.save_problems(text, file_name, note, key=row.rubric_key)
     if problems:
         return _editor(template, row, base, problems=problems, note=note, **page), 400
     try:
@@ -139,10 +141,11 @@ def _shown(problems) -> list[Problem]:
 
 def _editor(template: str, row: RubricVersionView, base: int, *, problems=(), data=None, **page) -> str:
     problems = _shown(problems)
-    located = forms.located_problems(problems, data) if data is not None else []
+    located = checks.located_problems(problems, data) if data is not None else []
     return render_template(template, row=row, base_version=base, latest=_latest(row.rubric_key), data=data,
-                           problems=list(problems), located=located, errors=forms.errors_by_name(located),
-                           open_rows=forms.rows_with_errors(located), has_comments=forms.has_comments(row.yaml_text),
+                           problems=list(problems), located=located, errors=checks.errors_by_name(located),
+                           open_rows=checks.rows_with_errors(located), percent=forms.percent,
+                           tie_break_choices=forms.tie_break_choices(data or {}),
                            users=queries.users_by_id(get_session()), **page)
 
 

@@ -111,8 +111,9 @@ def _write_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
         row = MarkRow(assessment_id=assessment_id, town_id=town_id, item_id=item_id, reviewer_id=reviewer_id,
                       rubric_version_id=assessment.rubric_version_id, version=0, complete=False)
         session.add(row)
-    if problem is None:
+    if problem is None:  # a valid mark is given under the current rubric version (a re-scoring too)
         row.inputs, row.complete, row.draft = inputs, True, None
+        row.rubric_version_id = assessment.rubric_version_id
     elif row.complete:
         row.draft = inputs  # the last complete mark keeps counting
     else:
