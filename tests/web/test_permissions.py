@@ -191,6 +191,8 @@ def _arrange(world: World) -> dict:
         operations.assign_by_department(db, SYSTEM, scoring)
         mine = queries.assigned_items(db, scoring, users["sifaju"], own)
         not_mine = next(i for i in assignable_ids(queries.assessment_rubric(db, scoring)) if i not in mine)
+        # an item of theirs without a mark yet: the matrix's save (version 0) really goes through
+        unmarked = next(i for i in sorted(mine) if i not in queries.reviewer_marks(db, scoring, own, users["sifaju"]))
         foreign = operations.create_assessment(db, SYSTEM, district_id=years[2025].district_id, name="东港镇专项考核",
                                                year=2026, rubric_version_id=years[2025].rubric_version_id,
                                                town_ids=[other])
@@ -209,7 +211,7 @@ def _arrange(world: World) -> dict:
         db.execute(update(Assessment).where(Assessment.id == scoring).values(phase=phase_before))
         db.commit()
         return {
-            "assessment_id": scoring, "town_id": own, "item_id": "A1", "version_id": 1,
+            "assessment_id": scoring, "town_id": own, "item_id": unmarked, "version_id": 1,
             "user_id": users["zhengwu"], "appeal_id": appeal.id, "narrow": narrow.id, "spare": spare.id,
             "evidence_id": queries.evidence_files(db, scoring, own)[0].id,
             "other_evidence": queries.evidence_files(db, scoring, other)[0].id,
