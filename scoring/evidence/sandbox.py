@@ -57,7 +57,12 @@ def extract_limited(data: bytes, kind: str, filename: str, *, timeout: float = D
         out, err = child.communicate(header.encode() + b"\n" + data, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(child)
-        child.communicate()
+        for stream in (child.stdin, child.stdout, child.stderr):  # closed even mid-write of a large file
+            try:
+                stream.close()
+            except OSError:
+                pass
+        child.wait()
         return Outcome("timed_out", [], seconds=time.monotonic() - started)
     finally:
         if child.poll() is None:  # interrupted (the worker itself stopped): leave nothing running
