@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from scoring.messages import Message
 from scoring.ranking import INCOMPLETE
+from scoring.services import cache
 from scoring.services.outcomes import assessment_outcome
 from scoring.store import queries
 from scoring.store.mark_frames import counting_marks
@@ -65,7 +66,15 @@ class Blockers:
 
 
 def release_blockers(session: Session, assessment_id: int) -> Blockers:
-    """Progress per reviewer and per town, missing marks, open disagreements, incomplete towns."""
+    """Progress per reviewer and per town, missing marks, open disagreements, incomplete towns.
+
+    Computed once per data version (it reads every counting mark: 0.9 s at 400 towns), not
+    once per view of the assessment page.
+    """
+    return cache.derived(session, assessment_id, "blockers", lambda: _blockers(session, assessment_id))
+
+
+def _blockers(session: Session, assessment_id: int) -> Blockers:
     rubric, outcome = assessment_outcome(session, assessment_id)
     towns = queries.assessment_towns(session, assessment_id)
     users = queries.users_by_id(session)
