@@ -15,7 +15,6 @@ from scoring.ranking import INCOMPLETE
 from scoring.services import cache
 from scoring.services.outcomes import assessment_outcome
 from scoring.store import queries
-from scoring.store.mark_frames import counting_marks
 
 MISSING_LISTED = 50  # missing marks named on the page; the count is always complete
 
@@ -78,10 +77,10 @@ def _blockers(session: Session, assessment_id: int) -> Blockers:
     rubric, outcome = assessment_outcome(session, assessment_id)
     towns = queries.assessment_towns(session, assessment_id)
     users = queries.users_by_id(session)
-    marks = counting_marks(session, assessment_id)
-    table = marks.table.marks
-    have = set(zip(table["reviewer"].astype(str), table["town"].astype(str), table["item"].astype(str),
-                   strict=True))
+    unusable = cache.assessment_outcome(session, assessment_id)[1].unusable  # not valid: they do not count
+    bad = {(u.reviewer, u.town, u.item) for u in unusable}
+    have = {(users[r].username, towns[t], i) for r, t, i in queries.counted_keys(session, assessment_id)
+            if t in towns and r in users} - bad
     cells: dict[int, list[tuple[str, str]]] = {}
     for a in queries.assignments(session, assessment_id):  # town None: every town of the assessment
         for town_id in ([a.town_id] if a.town_id is not None else list(towns)):
@@ -102,5 +101,5 @@ def _blockers(session: Session, assessment_id: int) -> Blockers:
     return Blockers(
         reviewers=tuple(reviewers), towns=town_lines, missing=tuple(missing[:MISSING_LISTED]),
         missing_count=len(missing), disagreements=int(outcome.item_scores["disagreement"].sum()),
-        unusable=len(marks.unusable),
+        unusable=len(unusable),
         pending_appeals=sum(a.status == "pending" for a in queries.appeals(session, assessment_id)))

@@ -31,6 +31,13 @@ def counting_clause():
                 not_(conflict_clause(MarkRow.assessment_id, MarkRow.reviewer_id, MarkRow.town_id)))
 
 
+def counted_keys(session: Session, assessment_id: int) -> set[tuple[int, int, str]]:
+    """(reviewer, town, item) of the complete marks that count: the keys alone, a cheap read."""
+    query = select(MarkRow.reviewer_id, MarkRow.town_id, MarkRow.item_id).where(
+        MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True), counting_clause())
+    return {(reviewer, town, item) for reviewer, town, item in session.execute(query)}
+
+
 def assigned_items(session: Session, assessment_id: int, reviewer_id: int, town_id: int | None = None) -> set[str]:
     """Item ids this reviewer scores (for one town, when given: none for a town they conflict with)."""
     if town_id is not None and town_id in conflicted_towns(session, assessment_id, reviewer_id):

@@ -19,6 +19,7 @@ from scoring.rubric.load import parse_rubric
 from scoring.store.assigned import (  # noqa: F401
     assigned_items,
     assignments,
+    counted_keys,
     counting_clause,
     previous_assessment,
     reviewer_assessments,

@@ -163,9 +163,14 @@ def test_evidence_file_names_cannot_leave_the_store_nor_break_pages(app, ids, db
     stored = queries.evidence_files(db, scoring, town_id)
     db.rollback()
     evidence = settings.evidence_path.resolve()
+    from scoring.services.evidence import blob_store
+
+    blobs = blob_store(settings, db)
     for row in stored:  # every file lives in the store, under its digest, whatever its name
-        path = (evidence / row.sha256[:2] / row.sha256).resolve()
-        assert path.is_file() and path.is_relative_to(evidence)
+        assert blobs.exists(row.sha256)  # the disk store, or the database on PostgreSQL
+        if not settings.blobs_in_database:
+            path = (evidence / row.sha256[:2] / row.sha256).resolve()
+            assert path.is_file() and path.is_relative_to(evidence)
         assert "\x00" not in row.name and len(row.name) <= 255
         assert "/" not in row.name and "\\" not in row.name, row.name  # kept under its bare name
     dashboard = client.get("/town/").get_data(as_text=True)
