@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from redis import Redis
 from rq import Queue, get_current_job
 from rq.job import Job
+from sqlalchemy.engine import URL, make_url
 
 from scoring.settings import Settings
 
@@ -60,10 +61,7 @@ def enqueue_assessment_zip(settings: Settings, assessment_id: int) -> str:
     if not uses_redis(settings):
         return _enqueue_in_thread(settings, assessment_id)
     queue = Queue(settings.job_queue, connection=connection(settings))
-    # Only what the worker needs to find the data; secrets stay in the worker's environment.
-    where = {"database_url": settings.database_url, "instance_path": str(settings.instance_path),
-             "environment": settings.environment}
-    job = queue.enqueue(render_assessment_zip_job, where, assessment_id,
+    job = queue.enqueue(render_assessment_zip_job, _where(settings), assessment_id,
                         job_timeout=1800, result_ttl=86400, failure_ttl=86400)
     job.meta.update({"done": 0, "total": 0, "assessment_id": assessment_id})
     job.save_meta()
@@ -189,15 +187,28 @@ def enqueue_extraction(settings: Settings, evidence_id: int) -> str:
 
 
 def _where(settings: Settings) -> dict:
-    """Only what a worker needs to find the data and apply the limits; secrets stay in its environment."""
-    return {"database_url": settings.database_url, "instance_path": str(settings.instance_path),
+    """Only what a worker needs to find the data and apply the limits. Secrets stay in its
+    environment: whoever reads Redis must not learn the database's password, so the URL goes
+    without it (the worker's own ``DATABASE_URL``, ``PGPASSWORD`` or ``.pgpass`` supplies it)."""
+    return {"database_url": _without_password(settings.database_url), "instance_path": str(settings.instance_path),
             "environment": settings.environment, "extraction_timeout_seconds": settings.extraction_timeout_seconds,
             "extraction_memory_mb": settings.extraction_memory_mb}
 
 
+def _without_password(url: str) -> str:
+    if not url:
+        return url
+    parsed = make_url(url)
+    if parsed.password is None:
+        return url
+    bare = URL.create(parsed.drivername, username=parsed.username, host=parsed.host, port=parsed.port,
+                      database=parsed.database, query=parsed.query)
+    return bare.render_as_string(hide_password=False)
+
+
 def extract_evidence_job(settings_data: dict, evidence_id: int) -> str:
     """The job: extract one evidence file within its limits; return the state it ended in."""
-    return _extract(Settings.model_validate(settings_data), evidence_id)
+    return _extract(worker_settings(settings_data), evidence_id)
 
 
 def _extract_in_thread(settings: Settings, evidence_id: int) -> None:
