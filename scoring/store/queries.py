@@ -237,7 +237,12 @@ def previous_rubric_version(session: Session, row: RubricVersionView) -> RubricV
 
 
 def data_version(session: Session) -> int:
-    """The newest audit event's id: it changes with every write (each write audits itself)."""
+    """The newest audit event's id: it changes with every write (each write audits itself).
+
+    Ids become visible in their order (PostgreSQL: the audit trail's advisory lock is taken
+    before the id and held to the commit; SQLite: one writer at a time), so no write with a
+    smaller id can appear after a reader saw a larger one (tests/scoring/store/test_data_version.py).
+    """
     return session.execute(select(func.max(AuditEvent.id))).scalar() or 0
 
 
