@@ -16,9 +16,6 @@ catches up the same way. The folder holds pickles, so it must be the instance's 
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -29,6 +26,7 @@ from sqlalchemy.orm import Session
 from scoring.outcome import Outcome, compute_outcome, with_towns
 from scoring.resolutions import apply_resolutions
 from scoring.rubric import Rubric
+from scoring.services import pickled
 from scoring.store import queries
 from scoring.store.lean import Change
 from scoring.store.mark_frames import counting_marks, entries, table_of
@@ -168,32 +166,18 @@ def _read(name: str, version: int, newer_than: int) -> CachedOutcome | None:
     usable = [v for v in versions if newer_than < v <= version]
     if not usable:
         return None
-    try:
-        with open(_folder / f"{name}-{max(usable)}.pickle", "rb") as file:
-            found = pickle.load(file)  # noqa: S301 - the instance's own folder, written by _write
-    except (OSError, EOFError, pickle.UnpicklingError):
-        return None
-    if not isinstance(found, CachedOutcome):
+    found = pickled.read(_folder / f"{name}-{max(usable)}.pickle", CachedOutcome)
+    if found is None:
         return None
     _written[name] = max(_written.get(name, found.version), found.version)
     return found
 
 
 def _write(name: str, found: CachedOutcome) -> None:
-    """Store atomically (temporary file + rename); keep only the newest files."""
     _written[name] = found.version
     if _folder is None:
         return
-    try:
-        _folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=_folder, suffix=".tmp", delete=False) as file:
-            pickle.dump(found, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(file.name, _folder / f"{name}-{found.version}.pickle")
-        files = sorted(_folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
-        for old in files[:-_FILES_KEPT]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a cache that cannot be written only costs a recomputation
+    pickled.write(_folder, f"{name}-{found.version}", found, keep=_FILES_KEPT)  # unwritten: recomputed
 
 
 _derived: OrderedDict[str, object] = OrderedDict()

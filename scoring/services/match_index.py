@@ -17,9 +17,6 @@ The folder holds pickles, so it must be the instance's own (never a shared tempo
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -28,6 +25,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from scoring.evidence.match import MATCHER_VERSION, ItemMatch, PassageIndex, build_index, match_item
+from scoring.services import pickled
 from scoring.store import queries
 from scoring.store.views import EvidenceView, PassageView
 
@@ -127,27 +125,9 @@ def _remember(key: str, found: TownPassages) -> None:
 
 
 def _read(key: str) -> TownPassages | None:
-    if _folder is None:
-        return None
-    try:
-        with open(_folder / f"{key}.pickle", "rb") as file:
-            found = pickle.load(file)  # noqa: S301 - the instance's own folder, written by _write
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError):
-        return None
-    return found if isinstance(found, TownPassages) else None
+    return pickled.read(_folder / f"{key}.pickle", TownPassages) if _folder is not None else None
 
 
 def _write(key: str, found: TownPassages) -> None:
-    """Store atomically (temporary file + rename); keep only the newest files."""
-    if _folder is None:
-        return
-    try:
-        _folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=_folder, suffix=".tmp", delete=False) as file:
-            pickle.dump(found, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(file.name, _folder / f"{key}.pickle")
-        files = sorted(_folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
-        for old in files[:-_FILES_KEPT]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass  # an index that cannot be kept only costs building it again
+    if _folder is not None:
+        pickled.write(_folder, key, found, keep=_FILES_KEPT)  # unwritten: only built again
