@@ -94,3 +94,14 @@ def evidence_to_database() -> None:
     finally:
         engine.dispose()
     click.echo(f"{copied} files copied into the database")
+
+
+@evidence.command("resume")
+def evidence_resume() -> None:
+    """Queue again the files whose text extraction was lost (a restart, a killed worker). Without
+    Redis the extraction runs here, and the command returns when it is done."""
+    from scoring import jobs
+    from scoring.settings import Settings
+
+    resumed = jobs.resume_extractions(Settings())
+    click.echo(f"{len(resumed)} files queued for extraction again" + (f": {resumed}" if resumed else ""))

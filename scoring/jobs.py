@@ -235,3 +235,24 @@ def _extract(settings: Settings, evidence_id: int) -> str:
             return extract_stored(session, settings, evidence_id).text_state
     finally:
         engine.dispose()
+
+
+def resume_extractions(settings: Settings) -> list[int]:
+    """Queue again every file whose extraction was lost with its process (a server restarted
+    while its thread held the job, a worker killed); return their ids. Run at start-up by
+    ``python -m web`` and by ``scoring evidence resume``; a file queued twice is extracted once."""
+    from datetime import UTC, datetime, timedelta
+
+    from scoring.store import operations
+    from scoring.store.db import make_engine, make_session_factory
+
+    stalled = datetime.now(UTC) - timedelta(seconds=settings.extraction_timeout_seconds + 60)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with make_session_factory(engine)() as session:
+            stranded = operations.stranded_extractions(session, stalled_before=stalled)
+    finally:
+        engine.dispose()
+    for evidence_id in stranded:
+        enqueue_extraction(settings, evidence_id)
+    return stranded

@@ -69,10 +69,21 @@ def main() -> None:
     print(f"\n  Open http://{host}:{port}/  (Ctrl+C to stop)\n", flush=True)
     try:
         Server(settings, {"bind": f"{host}:{port}", "workers": processes, "worker_class": "gthread",
-                          "threads": 8, "timeout": 120, "accesslog": None, "loglevel": "warning"}).run()
+                          "threads": 8, "timeout": 120, "accesslog": None, "loglevel": "warning",
+                          # in the worker: a job lost in a thread by the last stop is queued again here
+                          "post_worker_init": lambda _worker: _resume_extractions(settings)}).run()
     finally:
         if worker is not None:
             worker.terminate()
+
+
+def _resume_extractions(settings: Settings) -> None:
+    try:
+        jobs.resume_extractions(settings)
+    except Exception:  # noqa: BLE001 - the server serves anyway; `scoring evidence resume` retries
+        import logging
+
+        logging.getLogger(__name__).exception("could not queue stranded extractions again")
 
 
 def _start_worker(settings: Settings) -> subprocess.Popen | None:

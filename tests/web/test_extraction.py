@@ -257,3 +257,56 @@ def test_the_page_of_a_reviewer_of_bonus_and_veto_items_shows_with_suggestions(m
     response = reviewer.get(f"/review/{ids['scoring']}/towns/{ids['towns']['新城镇']}")
     assert response.status_code == 200
     assert "推荐段落" in response.get_data(as_text=True)
+
+
+def test_a_file_stranded_by_a_restart_is_extracted_once_when_the_service_starts_again(settings, ids, db):
+    """A file stored pending whose job died with its process (none queued), and one left
+    "extracting" by a process killed mid-extraction: the start-up resume extracts both, once."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from scoring import services
+    from scoring.store.audit import Actor
+    from scoring.store.models import EvidenceFile
+
+    open_submission(db, ids)
+    town, leader = ids["towns"]["新城镇"], Actor(ids["users"]["xincheng"], "xincheng")
+    stored = [services.store_upload(db, leader, assessment_id=ids["scoring"], town_id=town, name=name,
+                                    data=text.encode(), blobs=services.blob_store(settings, db),
+                                    max_bytes=settings.max_upload_bytes).id
+              for name, text in (("遗留一.txt", "全年出具法律意见书12份。"), ("遗留二.txt", "审查合同35份。"),
+                                 ("正在提取.txt", "行政复议案件3件。"))]
+    long_ago = datetime.now(UTC) - timedelta(seconds=settings.extraction_timeout_seconds + 120)
+    recent = stored[2]
+    db.execute(update(EvidenceFile).where(EvidenceFile.id == stored[1])  # its process was killed
+               .values(text_state="extracting", text_updated_at=long_ago))
+    db.execute(update(EvidenceFile).where(EvidenceFile.id == recent)  # still within its time limit
+               .values(text_state="extracting", text_updated_at=datetime.now(UTC)))
+    db.commit()
+
+    thread_settings = settings.model_copy(update={"background_jobs": "thread"})
+    assert jobs.resume_extractions(thread_settings) == stored[:2]
+    jobs.resume_extractions(thread_settings)  # a second start while the first's jobs run: each file still once
+    end = time.monotonic() + 90
+    while True:
+        db.rollback()
+        files = {f.id: f for f in queries.evidence_files(db, ids["scoring"], town)}
+        if all(files[i].text_state == "text" for i in stored[:2]):
+            break
+        assert time.monotonic() < end, {i: files[i].text_state for i in stored}
+        time.sleep(0.2)
+    assert files[recent].text_state == "extracting"  # another process may still be at it: left alone
+    for evidence_id in stored[:2]:
+        assert len(queries.passages(db, [evidence_id])) == 1  # extracted once, not twice
+    events = db.execute(text_events(stored[:2])).scalars().all()
+    assert sorted(events) == sorted(str(i) for i in stored[:2])  # one "evidence.text" event each
+
+
+def text_events(ids_: list[int]):
+    from sqlalchemy import select
+
+    from scoring.store.models import AuditEvent
+
+    return select(AuditEvent.object_key).where(AuditEvent.action == "evidence.text",
+                                               AuditEvent.object_key.in_([str(i) for i in ids_]))

@@ -32,7 +32,12 @@ from scoring.store.operations.assignments import (
     unassign,
 )
 from scoring.store.operations.base import operation
-from scoring.store.operations.evidence import add_evidence, begin_extraction, finish_extraction
+from scoring.store.operations.evidence import (
+    add_evidence,
+    begin_extraction,
+    finish_extraction,
+    stranded_extractions,
+)
 from scoring.store.operations.marks import MAX_INPUTS_BYTES, SavedMarkRow, save_mark
 from scoring.store.operations.people import edit_user, rename_town
 from scoring.store.operations.publication import Placing, snapshot_ranking
@@ -55,7 +60,7 @@ from scoring.store.operations.users import (
     update_user,
 )
 
-__all__ = ["MAX_INPUTS_BYTES", "Attachment", "MarkSplit", "MarkToRescore", "apply_rubric_version", "marks_to_rescore", "split_marks", "route_appeal", "set_arbiter", "Placing", "SavedMarkRow", "add_evidence", "begin_extraction", "finish_extraction", "assign", "assign_by_department",
+__all__ = ["MAX_INPUTS_BYTES", "Attachment", "MarkSplit", "MarkToRescore", "apply_rubric_version", "marks_to_rescore", "split_marks", "route_appeal", "set_arbiter", "Placing", "SavedMarkRow", "add_evidence", "begin_extraction", "finish_extraction", "stranded_extractions", "assign", "assign_by_department",
            "authenticate", "copy_assignments", "declare_conflict", "reassign_town", "set_matrix", "set_reviewer_towns",
            "change_password", "create_assessment", "create_district", "create_town", "create_user", "decide_appeal",
            "edit_user", "end_sessions", "file_appeal", "operation", "rename_town", "reset_password", "resolve_disagreement", "save_mark",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from scoring import phases
@@ -45,11 +47,27 @@ def begin_extraction(session: Session, evidence_id: int) -> bool:
     """Mark a pending file as being extracted; False if it is not pending (another run took it,
     or it is done), so a job delivered twice extracts once. A passing state, not audited: the
     outcome is (``finish_extraction``)."""
-    row = get(session, EvidenceFile, evidence_id)
-    if row.text_state != "pending":
-        return False
-    row.text_state, row.text_updated_at = "extracting", utcnow()
-    return True
+    get(session, EvidenceFile, evidence_id)  # NotFound for a file that is not there
+    claimed = session.execute(update(EvidenceFile).where(  # one statement: two runs cannot both claim it
+        EvidenceFile.id == evidence_id, EvidenceFile.text_state == "pending")
+        .values(text_state="extracting", text_updated_at=utcnow()))
+    return claimed.rowcount == 1
+
+
+@operation
+def stranded_extractions(session: Session, *, stalled_before: datetime) -> list[int]:
+    """Files whose extraction will not finish by itself, made pending again; their ids.
+
+    A job lost with its process (the server restarted while the in-process thread held it,
+    a worker killed) leaves a file ``pending`` with no job, or ``extracting`` with no one
+    extracting: past ``stalled_before`` (older than the time limit allows) it is pending again.
+    A pending file whose job is still queued is returned too: the claim above runs it once.
+    Not audited: a passing state, like the claim."""
+    session.execute(update(EvidenceFile).where(
+        EvidenceFile.text_state == "extracting", EvidenceFile.text_updated_at < stalled_before)
+        .values(text_state="pending", text_updated_at=utcnow()))
+    return list(session.execute(select(EvidenceFile.id).where(EvidenceFile.text_state == "pending")
+                                .order_by(EvidenceFile.id)).scalars())
 
 
 @operation
