@@ -2,8 +2,9 @@
 
 ``seed`` creates towns, reviewers, the default rubric, an assessment in the scoring phase
 and marks: through ``services.record_mark`` (the path the scoring page uses, audited), or,
-for large districts, inserted in bulk (Core inserts of marks validated like any save, one
-audit event for the lot) where a benchmark needs no audit event per mark.
+for large districts, inserted in bulk: Core inserts of marks validated like any save, each
+with the ``mark.save`` event a save would leave, chained and hashed as ``audit.record`` does
+(so the replay of the audit trail and the chain check hold on a bulk district too).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from scoring.demo.load import DEFAULT_RUBRIC
 from scoring.demo.marks import demo_marks
 from scoring.marks import read_mark
 from scoring.store import operations, queries
-from scoring.store.audit import SYSTEM, Actor, record
-from scoring.store.models import MarkRow, User, utcnow
+from scoring.store.audit import GENESIS, SYSTEM, Actor, event_hash, event_mac
+from scoring.store.models import AuditEvent, MarkRow, User, utcnow
 
 PASSWORD = "bench-password-1"
 STAFF = {"sifaju": "司法局", "zhengwu": "政务服务局", "fazhiban": "依法治区办"}
@@ -86,20 +87,44 @@ def seed(session: Session, n_towns: int, *, bulk: bool = False, load_reviewers: 
             read_mark(rubric, town=mark.town, item=mark.item, reviewer=username, inputs=inputs)  # as a save would
             rows.append({"assessment_id": assessment.id, "town_id": towns[mark.town], "item_id": mark.item,
                          "reviewer_id": users[username], "rubric_version_id": version.id, "inputs": inputs,
-                         "complete": True, "draft": None, "version": 1, "updated_at": utcnow()})
+                         "complete": True, "draft": None, "version": 1, "updated_at": utcnow(),
+                         "username": username})
         else:
             services.record_mark(session, Actor(users[username], username), assessment_id=assessment.id,
                                  town_id=towns[mark.town], item_id=mark.item, reviewer_id=users[username],
                                  inputs=inputs, expected_version=0, running_total=False)
     if bulk:
+        events = _save_events(session, rows)
         for chunk in range(0, len(rows), 5000):
-            session.execute(insert(MarkRow), rows[chunk:chunk + 5000])
-        record(session, admin, "bench.bulk_marks", "assessment", str(assessment.id), assessment_id=assessment.id,
-               after={"marks": len(rows)})
+            session.execute(insert(MarkRow), [{k: v for k, v in r.items() if k != "username"}
+                                              for r in rows[chunk:chunk + 5000]])
+            session.execute(insert(AuditEvent), events[chunk:chunk + 5000])
         session.commit()
     seeded.marks = len(marks)
     seeded.seconds = time.perf_counter() - start
     return seeded
+
+
+def _save_events(session: Session, rows: list[dict]) -> list[dict]:
+    """The ``mark.save`` event of each bulk mark, as ``audit.record`` writes it, in id order."""
+    last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or GENESIS
+    key = session.info.get("audit_key")
+    events = []
+    for row in rows:
+        event = AuditEvent(at=row["updated_at"], actor_id=row["reviewer_id"], actor_name=row["username"],
+                           action="mark.save", object_type="mark",
+                           object_key=f"{row['assessment_id']}/{row['town_id']}/{row['item_id']}/{row['reviewer_id']}",
+                           before=None, after={"inputs": row["inputs"], "complete": True, "draft": None, "version": 1},
+                           reason="", assessment_id=row["assessment_id"], town_id=row["town_id"],
+                           item_id=row["item_id"], prev_hash=last, request_id=None)
+        event.hash = last = event_hash(event)
+        event.mac = event_mac(key, event.hash) if key else None
+        events.append({column: getattr(event, column) for column in _EVENT_COLUMNS})
+    return events
+
+
+_EVENT_COLUMNS = ("at", "actor_id", "actor_name", "action", "object_type", "object_key", "before", "after",
+                  "reason", "assessment_id", "town_id", "item_id", "prev_hash", "hash", "mac", "request_id")
 
 
 def reviewer_of(session: Session, username: str) -> int:
