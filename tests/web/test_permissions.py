@@ -61,7 +61,7 @@ RULES = {
         "admin.reset_password", "admin.confirm_disable", "admin.rename_town", "admin.disagreements",
         "admin.resolve_disagreement", "admin.calibration", "admin.results_xlsx", "admin.set_document",
         "admin.rubric_what_if", "admin.apply_rubric",
-        "admin.evidence_states")},
+        "admin.evidence_states", "admin.security_events")},
 }
 # The action of the phase table each endpoint performs (None: the phase does not limit it).
 # Administrators move phases and see everything in every phase; set_phase's own rule
