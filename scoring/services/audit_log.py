@@ -127,8 +127,8 @@ class _Describer:
             return N_("%(actor)s 登录", actor=actor)
         if e.action == "login.failed":
             return N_("用户名 %(name)s 登录失败", name=e.object_key)
-        return N_("%(actor)s：%(action)s %(object)s", actor=actor, action=e.action,
-                  object=f"{e.object_type} {e.object_key}")
+        return N_("%(actor)s：%(action)s %(object_type)s %(object_key)s", actor=actor, action=e.action,
+                  object_type=e.object_type, object_key=e.object_key)
 
     def _setup_text(self, e: AuditEventView, actor: str, town: str) -> Message:
         """Assignments, conflicts and arbiters: "管理员 将 A1–A4 分配给 司法局 李四（全部 8 个单位）"."""
