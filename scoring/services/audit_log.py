@@ -101,7 +101,8 @@ class _Describer:
             adjusted = (e.after or {}).get("status") == "adjusted"
             return N_("%(actor)s 处理 %(town)s %(item)s 的申诉：%(result)s", actor=actor, town=town, item=e.item_id,
                       result=N_("调整评分") if adjusted else N_("维持原评分"))
-        if e.action in ("marks.keep", "conflict.declare", "appeal.route", "assessment.arbiter") or (
+        if e.action in ("marks.keep", "conflict.declare", "conflict.withdraw", "appeal.route",
+                        "assessment.arbiter") or (
                 e.action.startswith("assignment.") and (e.after or {}).get("items")):  # older events: generic line
             return self._setup_text(e, actor, town)
         if e.action == "disagreement.resolve":
@@ -126,8 +127,8 @@ class _Describer:
             return N_("%(actor)s 登录", actor=actor)
         if e.action == "login.failed":
             return N_("用户名 %(name)s 登录失败", name=e.object_key)
-        return N_("%(actor)s：%(action)s %(object)s", actor=actor, action=e.action,
-                  object=f"{e.object_type} {e.object_key}")
+        return N_("%(actor)s：%(action)s %(object_type)s %(object_key)s", actor=actor, action=e.action,
+                  object_type=e.object_type, object_key=e.object_key)
 
     def _setup_text(self, e: AuditEventView, actor: str, town: str) -> Message:
         """Assignments, conflicts and arbiters: "管理员 将 A1–A4 分配给 司法局 李四（全部 8 个单位）"."""
@@ -137,6 +138,10 @@ class _Describer:
             if after.get("by_admin"):
                 return N_("%(actor)s 登记 %(reviewer)s 回避 %(town)s", actor=actor, reviewer=reviewer, town=town)
             return N_("%(reviewer)s 申报回避 %(town)s", reviewer=reviewer, town=town)
+        if e.action == "conflict.withdraw":
+            if after.get("by_admin"):
+                return N_("%(actor)s 撤回 %(reviewer)s 对 %(town)s 的回避", actor=actor, reviewer=reviewer, town=town)
+            return N_("%(reviewer)s 撤回对 %(town)s 的回避申报", reviewer=reviewer, town=town)
         if e.action == "appeal.route":
             if not arbiter:
                 return N_("%(actor)s 将 %(town)s %(item)s 的申诉交回管理员复核", actor=actor, town=town, item=e.item_id)

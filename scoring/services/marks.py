@@ -106,20 +106,24 @@ class Progress:
     town_id: int
     town: str
     assigned: int
-    scored: int
+    scored: int  # items whose mark counts
+    rescore: int = 0  # complete marks the counting rule leaves out (given under an older rubric version)
 
 
 def reviewer_progress(session: Session, reviewer_id: int) -> list[Progress]:
     """Per assessment and town they score: items assigned to the reviewer and items with a complete mark."""
     out = []
     for assessment in queries.reviewer_assessments(session, reviewer_id):
+        uncounted = queries.uncounted_marks(session, assessment.id, reviewer_id)  # one read per assessment
         for town_id, town in queries.assessment_towns(session, assessment.id).items():
             items = queries.assigned_items(session, assessment.id, reviewer_id, town_id)
             if not items:  # not theirs, or a town they conflict with
                 continue
             marks = queries.reviewer_marks(session, assessment.id, town_id, reviewer_id)
-            scored = sum(1 for i in items if i in marks and marks[i].complete)
-            out.append(Progress(assessment.id, assessment.name, assessment.phase, town_id, town, len(items), scored))
+            complete = {i for i in items if i in marks and marks[i].complete}
+            rescore = sum(1 for i in complete if (town_id, i) in uncounted)
+            out.append(Progress(assessment.id, assessment.name, assessment.phase, town_id, town, len(items),
+                                len(complete) - rescore, rescore))
     return out
 
 
@@ -130,9 +134,12 @@ class ItemState:
     inputs: dict  # what the form shows: the draft when there is one, else the counting inputs
     version: int
     updated_at: datetime | None
-    status: str  # "untouched", "draft" (does not count), "scored", "scored_with_draft"
+    status: str  # "untouched", "draft" (does not count), "scored", "scored_with_draft", "rescore"
     problem: Message | str  # why the shown inputs are not a valid mark ("" when they are)
     points: Message | str  # the points of the counting mark ("" when none counts)
+    # "rescore": a complete mark the counting rule leaves out, given under this rubric version
+    # number (the item's definition changed since); it counts again once saved anew
+    rescore_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -178,10 +185,11 @@ def scoring_sheet(session: Session, assessment_id: int, town_id: int, reviewer_i
     items += [(None, v, "veto") for v in rubric.vetoes if v.id in assigned]
     reviewer = queries.user(session, reviewer_id)
     stored = queries.reviewer_marks(session, assessment_id, town_id, reviewer_id)
+    uncounted = queries.uncounted_marks(session, assessment_id, reviewer_id, town_id)  # the counting rule's answer
     states, counting = {}, {}
     for _, item, _ in items:
         states[item.id], counting[item.id] = _item_state(rubric, towns[town_id], item.id, reviewer.username,
-                                                         stored.get(item.id))
+                                                         stored.get(item.id), uncounted.get((town_id, item.id)))
     points = _points_text(rubric, [m for m in counting.values() if m is not None])  # one pass for all
     states = {i: replace(state, points=points.get(i, "")) if counting[i] is not None else state
               for i, state in states.items()}
@@ -220,13 +228,15 @@ def _other_marks(session: Session, rubric: Rubric, assessment_id: int, town_id: 
     return out
 
 
-def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored) -> tuple[ItemState, Mark | None]:
+def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored,
+                rescore_version: int | None = None) -> tuple[ItemState, Mark | None]:
     """The state of one item and its counting mark: a stored mark is read again, so nothing
-    stored can break the page (its points are filled in by the caller, for all items at once)."""
+    stored can break the page (its points are filled in by the caller, for all items at once).
+    ``rescore_version``: the stored complete mark does not count (given under that version)."""
     if stored is None:
         return ItemState({}, 0, None, "untouched", "", ""), None
     counting, problem = None, ""
-    if stored.complete:
+    if stored.complete and rescore_version is None:
         try:
             counting = read_mark(rubric, town=town, item=item_id, reviewer=reviewer, inputs=stored.inputs)
         except InvalidMark as exc:
@@ -237,5 +247,6 @@ def _item_state(rubric: Rubric, town: str, item_id: str, reviewer: str, stored) 
             read_mark(rubric, town=town, item=item_id, reviewer=reviewer, inputs=shown)
         except InvalidMark as exc:
             problem = exc.message
-    status = ("scored_with_draft" if stored.draft is not None else "scored") if counting is not None else "draft"
-    return ItemState(shown, stored.version, stored.updated_at, status, problem, ""), counting
+    status = (("scored_with_draft" if stored.draft is not None else "scored") if counting is not None
+              else "rescore" if rescore_version is not None else "draft")
+    return ItemState(shown, stored.version, stored.updated_at, status, problem, "", rescore_version), counting

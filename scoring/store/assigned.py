@@ -7,7 +7,7 @@ from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.store.conflicts import conflict_clause, conflicted_towns
-from scoring.store.models import Assessment, Assignment, MarkRow
+from scoring.store.models import Assessment, Assignment, MarkRow, RubricVersion
 from scoring.store.views import AssessmentView, AssignmentView, view_of
 
 
@@ -29,6 +29,19 @@ def counting_clause():
                                           Assessment.rubric_version_id == MarkRow.rubric_version_id).exists()
     return and_(or_(assigned, MarkRow.kept.is_(True)), current,
                 not_(conflict_clause(MarkRow.assessment_id, MarkRow.reviewer_id, MarkRow.town_id)))
+
+
+def uncounted_marks(session: Session, assessment_id: int, reviewer_id: int,
+                    town_id: int | None = None) -> dict[tuple[int, str], int]:
+    """(town, item) -> the rubric version number of each of the reviewer's complete marks that
+    the counting rule leaves out (one town's, when given): those to re-score on the sheet."""
+    query = (select(MarkRow.town_id, MarkRow.item_id, RubricVersion.version)
+             .join(RubricVersion, RubricVersion.id == MarkRow.rubric_version_id)
+             .where(MarkRow.assessment_id == assessment_id, MarkRow.reviewer_id == reviewer_id,
+                    MarkRow.complete.is_(True), not_(counting_clause())))
+    if town_id is not None:
+        query = query.where(MarkRow.town_id == town_id)
+    return {(town, item): version for town, item, version in session.execute(query)}
 
 
 def counted_keys(session: Session, assessment_id: int) -> set[tuple[int, int, str]]:

@@ -97,10 +97,12 @@ def snapshot_rows(session: Session, snapshot_id: int) -> list[SnapshotRowView]:
 
 def audit_page(session: Session, *, town_id: int | None = None, item_id: str | None = None,
                actor_id: int | None = None, action: str | None = None, since: datetime | None = None,
-               until: datetime | None = None, offset: int = 0, limit: int = 100) -> tuple[list[AuditEventView], int]:
+               until: datetime | None = None, request_id: str | None = None, offset: int = 0,
+               limit: int = 100) -> tuple[list[AuditEventView], int]:
     """One page of the audit log, newest first, and how many events match in all.
 
-    The item and action filters ignore case ("a2" finds A2).
+    The item and action filters ignore case ("a2" finds A2); ``request_id`` gives the
+    changes one request made (a security event links here by it).
     """
     query = select(AuditEvent)
     if town_id is not None:
@@ -111,6 +113,8 @@ def audit_page(session: Session, *, town_id: int | None = None, item_id: str | N
         query = query.where(func.upper(AuditEvent.item_id) == item_id.strip().upper())
     if action:
         query = query.where(func.lower(AuditEvent.action).startswith(action.strip().lower()))
+    if request_id:
+        query = query.where(AuditEvent.request_id == request_id)
     if since is not None:
         query = query.where(AuditEvent.at >= since)
     if until is not None:

@@ -23,6 +23,7 @@ from scoring.store.assigned import (  # noqa: F401
     counting_clause,
     previous_assessment,
     reviewer_assessments,
+    uncounted_marks,
 )
 from scoring.store.conflicts import conflicted_towns, conflicts, has_conflict  # noqa: F401
 

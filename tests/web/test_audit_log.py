@@ -65,3 +65,13 @@ def test_the_filtered_log_exports_to_xlsx_with_the_same_sentences(client, auth, 
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][1] == "操作人"
     assert "（2 次保存）" in rows[1][2] and rows[1][1] == "司法局 张审核"
+
+
+def test_an_action_without_a_sentence_of_its_own_still_reads_in_the_readers_language(client, auth, db):
+    from scoring.store.audit import SYSTEM
+
+    town = operations.create_town(db, SYSTEM, queries.first_district(db).id, "测试新镇")
+    auth.login("admin")
+    client.post("/lang/en", data={"next": "/"})
+    page = client.get("/admin/audit?action=town").get_data(as_text=True)
+    assert f"town.create town {town.id}" in page and "：town.create" not in page  # the English colon

@@ -44,7 +44,7 @@ RULES = {
     "review.dashboard": "reviewer", "review.score_town": "reviewer", "review.save_mark": "reviewer",
     "review.evidence_file": "reviewer", "review.search": "reviewer", "review.declare_conflict": "reviewer",
     "review.evidence_states": "reviewer", "review.appeals": "reviewer", "review.decide_appeal": "reviewer",
-    "review.score_sheet": "reviewer", "review.import_sheet": "reviewer",
+    "review.score_sheet": "reviewer", "review.import_sheet": "reviewer", "review.withdraw_conflict": "reviewer",
     "town.dashboard": "town", "town.scorecard": "town", "town.scorecard_pdf": "town",
     "town.upload_evidence": "town", "town.evidence_file": "town", "town.coverage": "town",
     "town.appeals": "town", "town.file_appeal": "town", "town.evidence_states": "town",
@@ -61,7 +61,7 @@ RULES = {
         "admin.reset_password", "admin.confirm_disable", "admin.rename_town", "admin.disagreements",
         "admin.resolve_disagreement", "admin.calibration", "admin.results_xlsx", "admin.set_document",
         "admin.rubric_what_if", "admin.apply_rubric",
-        "admin.evidence_states")},
+        "admin.evidence_states", "admin.security_events", "admin.withdraw_conflict")},
 }
 # The action of the phase table each endpoint performs (None: the phase does not limit it).
 # Administrators move phases and see everything in every phase; set_phase's own rule
@@ -75,7 +75,8 @@ PHASE_ACTION: dict[str, phases.Action | None] = {
     "admin.decide_appeal": "decide_appeal", "admin.publish": "publish",
     "review.decide_appeal": "decide_appeal", "admin.route_appeal": "decide_appeal",
     **dict.fromkeys(("admin.save_matrix", "admin.save_reviewer_towns", "admin.assign_by_department",
-                     "admin.copy_assignments", "admin.record_conflict", "admin.reassign_town"), "edit_setup"),
+                     "admin.copy_assignments", "admin.record_conflict", "admin.reassign_town",
+                     "admin.withdraw_conflict", "review.withdraw_conflict"), "edit_setup"),
     "admin.set_deadlines": "set_deadlines", "admin.set_arbiter": "set_deadlines",  # archived refuses every edit
     "admin.set_document": "set_document",
     # Refused before the phase is asked, with a flash: resolving needs an open disagreement (the shared
@@ -187,6 +188,11 @@ def _arrange(world: World) -> dict:
         operations.assign(db, SYSTEM, scoring, narrow.id, ["A1"], own)
         spare = operations.create_user(db, SYSTEM, username="spare", display_name="备用评分人",
                                        password="demo-spare", role="reviewer", department=outside)
+        # a conflict "spare" declared with a third town, for the withdrawal forms (the administrator's
+        # withdraws it in the first phase allowing it; the reviewer of the matrix may never: not theirs)
+        third = next(t for t in queries.assessment_towns(db, scoring) if t not in (own, towns["东港镇"]))
+        withdrawable = operations.declare_conflict(db, Actor(spare.id, "spare"), scoring, spare.id, third,
+                                                   "矩阵：可撤回的回避")
         # assigned by department once here, so that the matrix's form of it changes nothing; the
         # reviewer's item of another department is one this leaves them without
         operations.assign_by_department(db, SYSTEM, scoring)
@@ -218,7 +224,7 @@ def _arrange(world: World) -> dict:
             "other_evidence": queries.evidence_files(db, scoring, other)[0].id,
             "other_town": other, "other_mark": complete[other][0].id, "appeal_mark": again.id,
             "foreign_assessment": foreign.id, "reviewer_id": users["sifaju"], "not_mine": not_mine,
-            "job_id": "no-such-job", "code": "0000-0000-0000-0000", "filename": "app.css", "unknown": 10**9,
+            "conflict_id": withdrawable.id, "job_id": "no-such-job", "code": "0000-0000-0000-0000", "filename": "app.css", "unknown": 10**9,
             "sheet": lambda: _score_sheet(world, scoring, users["sifaju"]),
         }
 
@@ -274,6 +280,8 @@ FORMS = {
     "admin.copy_assignments": lambda v: {"data": {}},
     "admin.record_conflict": lambda v: {"data": {"reviewer_id": str(v["spare"]), "town_id": str(v["other_town"]),
                                                  "reason": "矩阵：亲属在该镇任职"}},
+    "admin.withdraw_conflict": lambda v: {"data": {"reason": "矩阵：撤回回避"}},
+    "review.withdraw_conflict": lambda v: {"data": {"reason": "矩阵：撤回回避"}},
     "admin.reassign_town": lambda v: {"data": {"from_id": str(v["narrow"]), "to_id": str(v["spare"]),
                                                "town_id": str(v["town_id"])}},
 }
@@ -385,6 +393,9 @@ OTHER = {
     "review.declare_conflict": ("narrow", {"assessment_id": "foreign_assessment"},
                                 lambda v: {"data": {"town_id": str(v["town_id"]), "reason": "x"}}, {302}),
     "town.evidence_states": ("xincheng", {"assessment_id": "foreign_assessment"}, None, {404}),
+    # a conflict of the matrix's assessment withdrawn through another assessment: nothing there
+    "review.withdraw_conflict": ("narrow", {"assessment_id": "foreign_assessment"},
+                                 FORMS["review.withdraw_conflict"], {404, 409}),
 }
 OTHER_CASES = [pytest.param(case, phase, id=f"{case} in {phase}") for case in OTHER for phase in PHASES]
 

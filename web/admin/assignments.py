@@ -109,6 +109,14 @@ def record_conflict(assessment_id: int):
         get_session(), actor(), assessment_id, int(reviewer_id), int(town_id), form.get("reason", "")))
 
 
+@bp.post("/assessments/<int:assessment_id>/conflicts/<int:conflict_id>/withdraw")
+@role_required("admin")
+def withdraw_conflict(assessment_id: int, conflict_id: int):
+    """Remove a declared or recorded conflict, with a reason: the reviewer's marks for the town count again."""
+    return _apply(assessment_id, None, lambda: operations.withdraw_conflict(
+        get_session(), actor(), assessment_id, conflict_id, request.form.get("reason", "")))
+
+
 @bp.post("/assessments/<int:assessment_id>/conflicts/reassign")
 @role_required("admin")
 def reassign_town(assessment_id: int):

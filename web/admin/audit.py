@@ -20,8 +20,8 @@ PER_PAGE = 100
 EXPORT_LIMIT = 50_000
 
 
-def _filters(args) -> tuple[dict, list[str]]:
-    """The query's filters, and a message for each that could not be read (a bad date)."""
+def parse_dates(args) -> tuple[dict, list[str]]:
+    """``since`` and ``until`` as UTC moments (a bare ``until`` date: to its end), and a message per bad one."""
     problems = []
     dates = {}
     for key, end in (("since", False), ("until", True)):
@@ -36,10 +36,17 @@ def _filters(args) -> tuple[dict, list[str]]:
             if end and len(value) == 10:
                 moment = moment.replace(hour=23, minute=59, second=59)
             dates[key] = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return dates, problems
+
+
+def _filters(args) -> tuple[dict, list[str]]:
+    """The query's filters, and a message for each that could not be read (a bad date)."""
+    dates, problems = parse_dates(args)
     number = lambda v: int(v) if v and _digits(v) else None  # noqa: E731
     return {"town_id": number(args.get("town_id")), "actor_id": number(args.get("user_id")),
             "item_id": (args.get("item_id") or "").strip() or None,
-            "action": (args.get("action") or "").strip() or None, **dates}, problems
+            "action": (args.get("action") or "").strip() or None,
+            "request_id": (args.get("request_id") or "").strip()[:64] or None, **dates}, problems
 
 
 @bp.get("/audit")

@@ -201,3 +201,4 @@ from web.admin import jobs as _jobs  # noqa: E402,F401 - registers the backgroun
 from web.admin import panel as _panel  # noqa: E402,F401 - the assessment page, disagreements, calibration
 from web.admin import people_forms as _people_forms  # noqa: E402,F401 - registers the edit forms on ``bp``
 from web.admin import rubric_change as _rubric_change  # noqa: E402,F401 - registers the rubric change views on ``bp``
+from web.admin import security as _security  # noqa: E402,F401 - registers the security events page on ``bp``

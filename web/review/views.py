@@ -68,6 +68,19 @@ def declare_conflict(assessment_id: int):
     return redirect(url_for("review.dashboard") + f"#assessment-{assessment_id}")
 
 
+@bp.post("/<int:assessment_id>/conflicts/<int:conflict_id>/withdraw")
+@role_required("reviewer")
+def withdraw_conflict(assessment_id: int, conflict_id: int):
+    """The reviewer withdraws a conflict they declared, with a reason: they score the town again."""
+    try:
+        operations.withdraw_conflict(get_session(), actor(), assessment_id, conflict_id,
+                                     request.form.get("reason", ""))
+        flash(_("已撤回回避：该单位重新由您评分"), "ok")
+    except InvalidInput as exc:
+        flash(_("未保存：%(reason)s", reason=translate(exc.message)), "error")
+    return redirect(url_for("review.dashboard") + f"#assessment-{assessment_id}")
+
+
 @bp.get("/<int:assessment_id>/towns/<int:town_id>")
 @role_required("reviewer")
 def score_town(assessment_id: int, town_id: int):

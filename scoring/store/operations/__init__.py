@@ -30,6 +30,7 @@ from scoring.store.operations.assignments import (
     set_matrix,
     set_reviewer_towns,
     unassign,
+    withdraw_conflict,
 )
 from scoring.store.operations.base import operation
 from scoring.store.operations.evidence import (
@@ -64,4 +65,5 @@ __all__ = ["MAX_INPUTS_BYTES", "Attachment", "MarkSplit", "MarkToRescore", "appl
            "authenticate", "copy_assignments", "declare_conflict", "reassign_town", "set_matrix", "set_reviewer_towns",
            "change_password", "create_assessment", "create_district", "create_town", "create_user", "decide_appeal",
            "edit_user", "end_sessions", "file_appeal", "operation", "rename_town", "reset_password", "resolve_disagreement", "save_mark",
-           "save_rubric_version", "set_deadlines", "set_document", "set_phase", "snapshot_ranking", "unassign", "update_user"]
+           "save_rubric_version", "set_deadlines", "set_document", "set_phase", "snapshot_ranking", "unassign", "update_user",
+           "withdraw_conflict"]

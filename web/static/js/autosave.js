@@ -138,13 +138,17 @@
       const time = new Date().toLocaleTimeString();
       show(form, "save-state", body.draft ? i18n("saved-draft", { time }) : i18n("saved", { time }),
            body.draft ? "warn" : "saved");
-      const status = !body.complete ? i18n("status-draft")
+      // A mark given under an older rubric version counts again only once saved complete.
+      const rescore = form.querySelector('[data-role="rescore"]');
+      if (rescore && body.complete && !body.draft) rescore.remove();
+      const stale = rescore && body.draft;
+      const status = !body.complete ? i18n("status-draft") : stale ? i18n("status-rescore")
         : body.draft ? i18n("status-complete-draft") : i18n("status-complete");
       show(form, "status", status, body.complete && !body.draft ? "ok" : "warn");
-      const state = !body.complete ? "draft" : body.draft ? "scored_with_draft" : "scored";
+      const state = !body.complete ? "draft" : stale ? "rescore" : body.draft ? "scored_with_draft" : "scored";
       const tag = form.querySelector('[data-role="status"]');
       if (tag) tag.dataset.state = state;
-      show(form, "problem", body.draft ? (body.problem || "") + (body.complete ? " " + i18n("still-counting") : "") : "");
+      show(form, "problem", body.draft ? (body.problem || "") + (body.complete && !stale ? " " + i18n("still-counting") : "") : "");
       if (body.item_points !== undefined) show(form, "points", body.item_points || "—");
       form.dispatchEvent(new CustomEvent("mark-saved", { bubbles: true, detail: { state, body } }));
       return !body.draft;
