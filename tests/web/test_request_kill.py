@@ -142,7 +142,9 @@ def _kill_inside(server, settings, send) -> str:
             holder.rollback()  # the lock let go: the orphaned backend finds its client gone and rolls back
             _poll(lambda: monitor.execute(text("SELECT pid FROM pg_stat_activity WHERE pid = :p"),
                                           {"p": backend}).scalar() is None, "the killed request's backend to end")
-            assert monitor.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")).scalar() == 0
+            assert monitor.execute(text(  # pg_locks is the whole server's: this database's only
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())")).scalar() == 0
         finally:
             holder.close()
             monitor.close()
@@ -241,6 +243,7 @@ def test_a_score_sheet_import_killed_midway_changes_nothing_and_the_same_file_im
 
     where = _kill_inside(server, settings, send)
     applied = _import_applied(db, before, ids["users"]["sifaju"], comment, edited)
+    print(f"import of {edited} rows killed {where}: state {'after' if applied else 'before'}")
     if where == "blocked":
         assert not applied
     assert applied or _facts(db) == before  # all or nothing, never part of the sheet
@@ -283,6 +286,7 @@ def test_a_rubric_change_killed_midway_changes_nothing_and_the_same_form_applies
 
     where = _kill_inside(server, settings, send)
     done = applied()
+    print(f"rubric change killed {where}: state {'after' if done else 'before'}")
     if where == "blocked":
         assert not done
     assert done or _facts(db) == before  # the assessment still on its old version, every mark as it was
