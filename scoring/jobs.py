@@ -83,6 +83,11 @@ def render_assessment_zip_job(settings_data: dict, assessment_id: int) -> str:
     try:
         return render_assessment_zip(settings, assessment_id, progress=progress,
                                      job_id=job.id if job is not None else "direct")
+    except Exception as exc:
+        if job is not None and problem_of(exc):  # the page says why, not only "failed"
+            job.meta["problem"] = problem_of(exc)
+            job.save_meta()
+        raise
     finally:
         from scoring.report.worker import shutdown_pool
 
@@ -104,6 +109,13 @@ class JobState:
     done: int
     total: int
     assessment_id: int | None  # as the queue says: for the page only, the download reads the store
+    problem: str = ""  # why a failed job failed, when people can act on it ("storage_full")
+
+
+def problem_of(error: BaseException) -> str:
+    """The stable word for a failure people can act on, else "" (a bug: the log has it)."""
+    code = getattr(error, "code", "")
+    return code if code == "storage_full" else ""
 
 
 def job_state(settings: Settings, job_id: str) -> JobState | None:
@@ -118,7 +130,7 @@ def job_state(settings: Settings, job_id: str) -> JobState | None:
     status = job.get_status(refresh=True)
     meta = job.get_meta(refresh=True)
     return JobState(str(status.value if hasattr(status, "value") else status), int(meta.get("done", 0)),
-                    int(meta.get("total", 0)), meta.get("assessment_id"))
+                    int(meta.get("total", 0)), meta.get("assessment_id"), str(meta.get("problem", "")))
 
 
 LOCAL_PREFIX = "local-"
@@ -150,11 +162,11 @@ def _run_in_thread(settings: Settings, assessment_id: int, job_id: str) -> None:
     try:
         render_assessment_zip(settings, assessment_id, job_id=job_id,
                               progress=lambda done, total: update(done=done, total=total))
-    except Exception:  # noqa: BLE001 - the page shows "failed"; the log keeps the traceback
+    except Exception as exc:  # noqa: BLE001 - the page shows "failed" (and why); the log keeps the traceback
         import logging
 
         logging.getLogger(__name__).exception("background job %s failed", job_id)
-        update(status="failed")
+        update(status="failed", problem=problem_of(exc))
         return
     update(status="finished")
 

@@ -171,11 +171,14 @@ def _validation(rule: CellRule, lists: dict, choices, factory):
 
 
 def read_sheet(path: str | Path, rubric: Rubric, *, reviewer: str, towns: dict[int, str],
-               name: str = "") -> list[SheetEdit]:
-    """The edited rows of a score sheet, each a valid mark; raise MarksFileError naming every bad cell."""
+               name: str = "", data: bytes | None = None) -> list[SheetEdit]:
+    """The edited rows of a score sheet, each a valid mark; raise MarksFileError naming every bad cell.
+
+    ``data``: the sheet's bytes, when it is an upload in memory (``path`` then only names it).
+    """
     path = Path(path)
     label = name or path.name
-    sheets, problems = read_table(path)
+    sheets, problems = read_table(path, data=data)
     sheet = next((s for s in sheets if s.name == SHEET), None)
     if sheet is None and not problems:
         problems.append(CellProblem(label, 0, "-", N_("找不到工作表“%(sheet)s”，请使用从系统导出的评分表",

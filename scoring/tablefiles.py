@@ -37,51 +37,56 @@ class Sheet:
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
-def read_table(path: str | Path) -> tuple[list[Sheet], list[CellProblem]]:
-    """Return the sheets of a .csv or .xlsx file and the problems that make it unreadable."""
+def read_table(path: str | Path, *, data: bytes | None = None) -> tuple[list[Sheet], list[CellProblem]]:
+    """Return the sheets of a .csv or .xlsx file and the problems that make it unreadable.
+
+    ``data``: the file's bytes (an upload read into memory, so no copy of it is ever left on
+    disk); ``path`` then only names it (its suffix says which kind of table it is).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".xlsx", ".xlsm"}:
         return [], [CellProblem(path.name, 0, "-", N_("请使用 .csv 或 .xlsx 文件"))]
-    if path.stat().st_size > MAX_TABLE_BYTES:
+    if (len(data) if data is not None else path.stat().st_size) > MAX_TABLE_BYTES:
         return [], [CellProblem(path.name, 0, "-", N_("文件超过 %(n)s MB", n=MAX_TABLE_BYTES // 1024 // 1024))]
+    content = data if data is not None else path.read_bytes()
     if suffix == ".csv":
-        return _read_csv(path)
-    return _read_xlsx(path)
+        return _read_csv(path.name, content)
+    return _read_xlsx(path.name, content)
 
 
-def _read_csv(path: Path) -> tuple[list[Sheet], list[CellProblem]]:
+def _read_csv(name: str, content: bytes) -> tuple[list[Sheet], list[CellProblem]]:
     try:
-        text = decode_text(path.read_bytes(), MAX_TABLE_BYTES)
+        text = decode_text(content, MAX_TABLE_BYTES)
     except UnreadableText as exc:
-        return [], [CellProblem(path.name, exc.line or 0, "-", exc.message)]
+        return [], [CellProblem(name, exc.line or 0, "-", exc.message)]
     records: list[list[str]] = []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         for record in reader:
             records.append(record)
             if len(records) > MAX_ROWS + 1:
-                return [], [CellProblem(path.name, len(records), "-", N_("超过 %(n)s 行", n=MAX_ROWS))]
+                return [], [CellProblem(name, len(records), "-", N_("超过 %(n)s 行", n=MAX_ROWS))]
     except csv.Error as exc:
-        return [], [CellProblem(path.name, len(records) + 1, "-", N_("CSV 格式错误：%(detail)s", detail=exc))]
-    return [_sheet(path.name, records)], []
+        return [], [CellProblem(name, len(records) + 1, "-", N_("CSV 格式错误：%(detail)s", detail=exc))]
+    return [_sheet(name, records)], []
 
 
-def _read_xlsx(path: Path) -> tuple[list[Sheet], list[CellProblem]]:
+def _read_xlsx(name: str, content: bytes) -> tuple[list[Sheet], list[CellProblem]]:
     import openpyxl  # slow to import; only XLSX needs it
 
-    not_xlsx = [CellProblem(path.name, 0, "-", N_("不是有效的 XLSX 文件"))]
+    not_xlsx = [CellProblem(name, 0, "-", N_("不是有效的 XLSX 文件"))]
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES:
-                return [], [CellProblem(path.name, 0, "-", N_("XLSX 文件解压后超过 %(n)s MB",
+                return [], [CellProblem(name, 0, "-", N_("XLSX 文件解压后超过 %(n)s MB",
                                                               n=MAX_UNPACKED_BYTES // 1024 // 1024))]
     except zipfile.BadZipFile:
         return [], not_xlsx
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about features it drops (validation, styles)
         try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
         except (KeyError, ValueError, OSError, zipfile.BadZipFile):
             return [], not_xlsx
     sheets, problems = [], []

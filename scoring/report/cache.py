@@ -5,12 +5,15 @@ the PDF depends on (the stylesheets, the fonts, the WeasyPrint version), so an u
 scorecard is read back from disk instead of rendered again, and a changed mark, template,
 stylesheet or font can never be answered with a stale file. Files are written atomically
 (temporary file + rename), so concurrent workers and web processes may share the folder.
+The cache is only a cache: when its disk is full, ``keep`` declines and the caller serves
+the bytes it holds (no document fails for want of cache room).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable
@@ -19,6 +22,7 @@ from pathlib import Path
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _INPUTS = ("base.css", "scorecard.css", "fonts/SHA256SUMS")
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -72,13 +76,23 @@ class PdfCache:
             raise
         return path
 
+    def keep(self, key: str, data: bytes) -> bool:
+        """Store ``data`` under ``key`` if the disk lets us; False when it does not (full disk,
+        logged): the caller keeps the bytes in memory. Nothing half-written is left either way."""
+        try:
+            self.put(key, data)
+        except OSError:
+            log.exception("PDF not cached (disk full?)")
+            return False
+        return True
+
     def get_or_render(self, html: str, render: Callable[[str], bytes]) -> bytes:
         """The PDF of ``html``: from the cache, or rendered by ``render`` and stored."""
         key = content_key(html)
         data = self.get(key)
         if data is None:
             data = render(html)
-            self.put(key, data)
+            self.keep(key, data)
         return data
 
     def prune(self, max_bytes: int) -> int:

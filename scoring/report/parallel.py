@@ -39,8 +39,13 @@ class RankingJob:
             self.key = content_key(*(self.html(i) for i in range(len(self.parts))))
         self.path = cache.path(self.key)
         self.cached = self.path.exists()
+        self.data: bytes | None = None  # the PDF, when the cache had no room for it (a full disk)
         self.done: dict[int, tuple[tuple[int, int], bytes]] = {}  # part -> (numbering, pdf)
         self.running: dict[Future, tuple[int, tuple[int, int]]] = {}
+
+    def pdf(self) -> bytes:
+        """The finished ranking's bytes: held here, or read from the cache."""
+        return self.data if self.data is not None else self.path.read_bytes()
 
     def numbering(self, index: int) -> tuple[int, int]:
         return 1 + sum(self.pages[:index]), sum(self.pages)
@@ -69,7 +74,8 @@ class RankingJob:
         """Record a finished part; return the futures of parts sent back to render."""
         index, numbering = self.running.pop(future)
         if len(self.parts) == 1:
-            self.done[0] = (numbering, b"")  # render_to_cache stored it
+            self.done[0] = (numbering, b"")  # render_to_cache stored it, or returned it
+            self.data = rendered.pdf
             return []
         self.pages[index] = rendered.pages
         self.done[index] = (numbering, rendered.pdf or b"")
@@ -91,7 +97,8 @@ class RankingJob:
             writer.append(io.BytesIO(self.done[index][1]))
         buffer = io.BytesIO()
         writer.write(buffer)
-        self.cache.put(self.key, buffer.getvalue())
+        if not self.cache.keep(self.key, buffer.getvalue()):
+            self.data = buffer.getvalue()
 
 
 def run_jobs(pool: ProcessPoolExecutor, futures: list[Future], job: RankingJob | None,

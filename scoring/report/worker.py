@@ -42,7 +42,8 @@ class Rendered:
     pages: int  # counted for parts only (0 for documents stored in the cache)
     cpu: float  # CPU seconds the worker spent on it
     peak_rss: int  # the worker's peak resident memory so far, in bytes
-    pdf: bytes | None = None  # returned for parts that the caller merges; cards go to the cache
+    # returned for parts that the caller merges, and for documents the cache had no room for
+    pdf: bytes | None = None
 
 
 def default_workers() -> int:
@@ -164,11 +165,13 @@ def _peak_rss() -> int:
 
 
 def render_to_cache(cache_root: str, key: str, html: str) -> Rendered:
-    """Render ``html`` and store the PDF in the cache under ``key`` (in a worker)."""
+    """Render ``html`` and store the PDF in the cache under ``key`` (in a worker); a PDF the
+    cache has no room for (a full disk) is returned instead."""
     start = time.process_time()
     pdf = render_document(html)
-    PdfCache(Path(cache_root)).put(key, pdf)
-    return Rendered(key=key, pages=0, cpu=time.process_time() - start, peak_rss=_peak_rss())
+    kept = PdfCache(Path(cache_root)).keep(key, pdf)
+    return Rendered(key=key, pages=0, cpu=time.process_time() - start, peak_rss=_peak_rss(),
+                    pdf=None if kept else pdf)
 
 
 def render_part(key: str, html: str) -> Rendered:

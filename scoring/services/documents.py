@@ -8,7 +8,6 @@ scoring.report.worker (one process per core). Every number comes from scoring.se
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -35,7 +34,6 @@ from scoring.store import checkpoints, queries
 from scoring.store.db import make_engine, make_session_factory
 
 Progress = Callable[[int, int], None]
-log = logging.getLogger(__name__)
 RANKING_NAME = "考核结果排名.pdf"
 CACHE_MAX_BYTES = 2 * 1024**3  # least recently used PDFs go beyond this (after a ZIP)
 
@@ -69,29 +67,22 @@ def scorecard_pdf(settings: Settings, session: Session, assessment_id: int, town
         data = cache.get(content_key(html))
         if data is None:
             data = render_bounded(html, seconds=settings.render_timeout_seconds)
-            _keep(cache, content_key(html), data)
-        _keep(cache, alias, data)
+            cache.keep(content_key(html), data)  # a full disk costs the cache, never the document
+        cache.keep(alias, data)
     return data
-
-
-def _keep(cache: PdfCache, key: str, data: bytes) -> None:
-    """Cache a PDF if the disk lets us: a full disk costs the cache, never the document."""
-    try:
-        cache.put(key, data)
-    except OSError:
-        log.exception("PDF not cached (disk full?)")
 
 
 def ranking_pdf(settings: Settings, session: Session, assessment_id: int, *, workers: int | None = None) -> bytes:
     """Return the district ranking PDF (cached; see render_ranking)."""
     report = services.district_ranking(session, assessment_id)
     session.rollback()  # the report holds every value: render outside any transaction
-    return render_ranking(settings, report, workers=workers).path.read_bytes()
+    return render_ranking(settings, report, workers=workers).data
 
 
 @dataclass(frozen=True)
 class RankingDocument:
-    path: Path  # the PDF in the cache
+    path: Path  # the PDF in the cache (absent when its disk had no room for it)
+    data: bytes
     pages: int
     parts: int  # documents it was rendered as (1: one document)
     rendered: bool  # False: served from the cache
@@ -111,18 +102,24 @@ def render_ranking(settings: Settings, report: RankingReport, *, workers: int | 
 
     if not job.cached:
         if len(job.parts) == 1:
-            job.cache.put(job.key, render_bounded(render_ranking_html(report), seconds=settings.render_timeout_seconds))
+            pdf = render_bounded(render_ranking_html(report), seconds=settings.render_timeout_seconds)
+            job.data = None if job.cache.keep(job.key, pdf) else pdf
         else:
             pool = render_pool(workers)
             job.start(pool)
             run_jobs(pool, [], job, on_done)
-    return RankingDocument(job.path, page_count(job.path.read_bytes()), len(job.parts), not job.cached, cpu, peak)
+    data = job.pdf()
+    return RankingDocument(job.path, data, page_count(data), len(job.parts), not job.cached, cpu, peak)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Document:
     name: str  # file name in the output folder or ZIP
     path: Path  # the PDF in the cache
+    data: bytes | None = None  # the PDF, when the cache had no room for it (a full disk)
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else self.path.read_bytes()
 
 
 @dataclass
@@ -159,6 +156,7 @@ def render_assessment(settings: Settings, assessment_id: int, *, town_ids: list[
     if job is not None and not job.cached:
         job.start(pool)  # first: it is ready before the cards, and the longest document
     card_keys: set[str] = set()
+    uncached: dict[str, bytes] = {}  # PDFs the cache had no room for, by key
     for card in cards:
         html = render_scorecard_html(card)
         key = content_key(html)
@@ -185,10 +183,16 @@ def render_assessment(settings: Settings, assessment_id: int, *, town_ids: list[
         result.worker_cpu += rendered.cpu
         result.peak_worker_rss = max(result.peak_worker_rss, rendered.peak_rss)
         cards_done += rendered.key in card_keys
+        if rendered.key in card_keys and rendered.pdf is not None:
+            uncached[rendered.key] = rendered.pdf
         _report(progress, cards_done + parts_done(), total)
 
     _report(progress, cards_done + parts_done(), total)
     run_jobs(pool, futures, job if job is not None and not job.cached else None, on_done)
+    for document in result.documents:
+        document.data = uncached.get(document.path.stem)
+    if job is not None and job.data is not None:
+        result.documents[-1].data = job.data
     return result
 
 
@@ -198,7 +202,7 @@ def write_documents(result: BatchResult, out_dir: Path) -> list[Path]:
     written = []
     for document in result.documents:
         target = out_dir / document.name
-        target.write_bytes(document.path.read_bytes())
+        target.write_bytes(document.read())
         written.append(target)
     return written
 

@@ -42,7 +42,7 @@ def render_assessment_zip(settings: Settings, assessment_id: int, progress: Prog
     # PDFs are compressed already: storing them is as small, and faster.
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for document in result.documents:
-            archive.writestr(zipfile.ZipInfo(document.name, date_time=_MEMBER_TIME), document.path.read_bytes())
+            archive.writestr(zipfile.ZipInfo(document.name, date_time=_MEMBER_TIME), document.read())
     with own_session(settings) as session:
         digest = exports.record_export(session, blob_store(settings, session), job_id=job_id,
                                        assessment_id=assessment_id, data=buffer.getvalue())

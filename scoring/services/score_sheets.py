@@ -75,8 +75,11 @@ def _typed(inputs: dict, town: str, item: str, reviewer: str):
 
 
 def import_score_sheet(session: Session, actor: Actor, *, assessment_id: int, reviewer_id: int,
-                       path: str | Path, name: str = "") -> SheetImport:
+                       path: str | Path, name: str = "", data: bytes | None = None) -> SheetImport:
     """Apply a score sheet's edited rows, all or nothing; raise MarksFileError naming every bad cell.
+
+    ``data``: the sheet's bytes when uploaded (read from memory: nothing of it is written to
+    disk, where a killed process would leave it); ``path`` then only names the file.
 
     A row edited in the sheet whose mark was saved on the server since the export is a
     conflict: the whole file is refused, and the server's mark stays.
@@ -91,7 +94,8 @@ def import_score_sheet(session: Session, actor: Actor, *, assessment_id: int, re
         raise NotFound(f"user {reviewer_id}")
     towns = queries.assessment_towns(session, assessment_id)
     label = name or Path(path).name
-    edits = score_sheet.read_sheet(path, rubric, reviewer=reviewer.username, towns=towns, name=label)
+    edits = score_sheet.read_sheet(path, rubric, reviewer=reviewer.username, towns=towns, name=label,
+                                   data=data)
     problems: list[CellProblem] = []
     current: dict[tuple[int, str], object] = {}
     for edit in edits:

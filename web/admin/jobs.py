@@ -22,6 +22,9 @@ JOB_STATES = {
     "failed": lazy_gettext("失败"), "stopped": lazy_gettext("失败"), "canceled": lazy_gettext("失败"),
 }
 
+# Why a job failed, when the administrator can do something about it (scoring.jobs.problem_of).
+JOB_PROBLEMS = {"storage_full": lazy_gettext("服务器存储空间不足，ZIP 未保存；请联系管理员清理空间后重新生成")}
+
 
 @bp.post("/assessments/<int:assessment_id>/scorecards.zip")
 @role_required("admin")
@@ -39,15 +42,15 @@ def start_zip(assessment_id: int):
 @role_required("admin")
 def job(job_id: str):
     state = _job_or_404(job_id)
-    return render_template("admin/job.html", job_id=job_id, state=state,
-                           status_label=str(JOB_STATES.get(state.status, _("状态未知"))))
+    return render_template("admin/job.html", job_id=job_id, state=state, status_label=_status_label(state))
 
 
 @bp.get("/jobs/<job_id>/state")
 @role_required("admin")
 def job_progress(job_id: str):
     state = _job_or_404(job_id)
-    return jsonify({"status": state.status, "done": state.done, "total": state.total})
+    return jsonify({"status": state.status, "done": state.done, "total": state.total,
+                    "message": str(JOB_PROBLEMS.get(state.problem, ""))})
 
 
 @bp.get("/jobs/<job_id>/download")
@@ -61,6 +64,10 @@ def job_download(job_id: str):
     name = queries.assessment(session, export.assessment_id).name
     return send_file(io.BytesIO(exports.export_bytes(current_app.config["SETTINGS"], session, export)),
                      as_attachment=True, download_name=f"{name}-考核结果通报.zip", mimetype="application/zip")
+
+
+def _status_label(state: jobs.JobState) -> str:
+    return str(JOB_PROBLEMS.get(state.problem) or JOB_STATES.get(state.status, _("状态未知")))
 
 
 def _job_or_404(job_id: str) -> jobs.JobState:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import tempfile
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -55,18 +54,17 @@ def import_sheet(assessment_id: int):
     if len(data) > limit:
         abort(413)
     name = Path(upload.filename).name[:200]
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / ("sheet" + (Path(name).suffix.lower() or ".xlsx"))
-        path.write_bytes(data)
-        try:
-            result = score_sheets.import_score_sheet(get_session(), actor(), assessment_id=assessment_id,
-                                                     reviewer_id=current_user.user_id, path=path, name=name)
-        except MarksFileError as exc:
-            return render_template("review/sheet_problems.html", lines=exc.lines(translate),
-                                   assessment_id=assessment_id), 422
-        except PhaseClosed as exc:
-            flash(phase_refusal(exc), "error")
-            return redirect(url_for("review.dashboard")), 409
+    suffix = Path(name).suffix.lower() or ".xlsx"
+    try:  # read from memory: a worker killed mid-import leaves no copy of the sheet on disk
+        result = score_sheets.import_score_sheet(get_session(), actor(), assessment_id=assessment_id,
+                                                 reviewer_id=current_user.user_id, path="sheet" + suffix,
+                                                 name=name, data=data)
+    except MarksFileError as exc:
+        return render_template("review/sheet_problems.html", lines=exc.lines(translate),
+                               assessment_id=assessment_id), 422
+    except PhaseClosed as exc:
+        flash(phase_refusal(exc), "error")
+        return redirect(url_for("review.dashboard")), 409
     flash(_("已导入评分表：保存 %(saved)s 项，%(unchanged)s 项未改动", saved=result.saved,
             unchanged=result.unchanged), "ok")
     return redirect(url_for("review.dashboard"))

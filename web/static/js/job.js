@@ -25,7 +25,7 @@
     bar.max = state.total || 1;
     bar.value = state.done;
     document.getElementById("job-count").textContent = state.done + " / " + (state.total || "…");
-    statusLine.textContent = STATES[state.status] || i18n("job-unknown");
+    statusLine.textContent = state.message || STATES[state.status] || i18n("job-unknown");
     statusLine.dataset.status = state.status;
     if (state.status === "finished") document.getElementById("job-download").hidden = false;
     else if (!["failed", "stopped", "canceled"].includes(state.status)) setTimeout(poll, 1000);
