@@ -32,6 +32,21 @@ class ItemTables:
         self.na_policy = np.array([item.not_applicable for item in self.items], dtype=object)
 
 
+_tables: dict[int, tuple[Rubric, ItemTables]] = {}
+
+
+def item_tables(rubric: Rubric) -> ItemTables:
+    """The rubric's ItemTables, built once per rubric object (rubrics are frozen; a save reuses them)."""
+    found = _tables.get(id(rubric))
+    if found is not None and found[0] is rubric:
+        return found[1]
+    if len(_tables) > 64:
+        _tables.clear()
+    tables = ItemTables(rubric)
+    _tables[id(rubric)] = (rubric, tables)
+    return tables
+
+
 @dataclass(frozen=True)
 class MarkPoints:
     """Per-mark arrays aligned with ``table.marks`` rows (item code -1: not a scored item).
@@ -78,7 +93,7 @@ def mark_points(rubric: Rubric, table: MarkTable) -> pd.DataFrame:
     number of deduction occurrences recorded). Each method's rule is stated in its module
     (``scoring.methods``); a mark its method cannot score has NaN points.
     """
-    tables = ItemTables(rubric)
+    tables = item_tables(rubric)
     computed = compute_mark_points(tables, table)
     keep = computed.item >= 0
     marks = table.marks[keep]

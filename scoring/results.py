@@ -18,7 +18,7 @@ import pandas as pd
 
 from scoring.bonus_veto import bonus_points, veto_findings
 from scoring.marks import MarkTable
-from scoring.method_points import ItemTables, compute_mark_points, town_codes
+from scoring.method_points import ItemTables, compute_mark_points, item_tables, town_codes
 from scoring.points import div_round_half_up, to_cents
 from scoring.rubric import Rubric
 
@@ -38,7 +38,7 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
     corrects each of that reviewer's marks by that share before combining: the
     normalised figures shown beside the raw ones, never instead of them.
     """
-    tables = ItemTables(rubric)
+    tables = item_tables(rubric)
     computed = compute_mark_points(tables, table)
     if offsets:
         computed = _corrected(tables, table, computed, offsets)

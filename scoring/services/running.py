@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from scoring.marks import frame_values, mark_table, read_mark
 from scoring.messages import N_, Message
-from scoring.method_points import mark_points
+from scoring.method_points import compute_mark_points, item_tables
 from scoring.points import format_points
 from scoring.results import item_scores, town_results
 from scoring.rubric import Rubric
@@ -35,9 +35,10 @@ def points_text(rubric: Rubric, marks: list) -> dict[str, Message | str]:
     """Item id -> the points these marks give, as shown beside the item (不适用 when it does not apply)."""
     if not marks:
         return {}
-    frame = mark_points(rubric, mark_table(marks))
-    return {row.item: format_points(int(row.points)) if row.points == row.points else NOT_APPLICABLE
-            for row in frame.itertuples()}
+    tables = item_tables(rubric)
+    computed = compute_mark_points(tables, mark_table(marks))  # the arrays: no per-mark frame to build
+    return {tables.ids[code]: format_points(int(cents)) if cents == cents else NOT_APPLICABLE
+            for code, cents in zip(computed.item.tolist(), computed.points.tolist(), strict=True) if code >= 0}
 
 
 def item_points(rubric: Rubric, rubric_version_id: int, item_id: str, inputs: dict) -> Message | str:

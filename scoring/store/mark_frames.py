@@ -14,12 +14,13 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Text, and_, cast, select
+from sqlalchemy import Text, and_, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidMark
 from scoring.marks import MARK_COLUMNS, MarkTable, frame_values, read_mark
 from scoring.store.models import Assessment, AssessmentTown, MarkRow, Town, User
+from scoring.store.lean import core_read
 from scoring.store.queries import UnusableMark, counting_clause, rubric_of_version
 
 _MAX_REMEMBERED = 500_000  # about 2,000 towns × 100 items × 2 reviewers; then start again
@@ -54,15 +55,10 @@ def entries(session: Session, assessment_id: int, town_id: int | None = None,
     if rubric_version_id is None:
         rubric_version_id = session.execute(select(Assessment.rubric_version_id)
                                             .where(Assessment.id == assessment_id)).scalar_one()
-    query = (select(MarkRow.id, MarkRow.item_id, Town.name, User.username, cast(MarkRow.inputs, Text))
-             .join(AssessmentTown, and_(AssessmentTown.assessment_id == MarkRow.assessment_id,
-                                        AssessmentTown.town_id == MarkRow.town_id))
-             .join(Town, Town.id == MarkRow.town_id).join(User, User.id == MarkRow.reviewer_id)
-             .where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True), counting_clause()))
     if town_id is None:
-        rows = session.execute(query.order_by(MarkRow.id)).all()
+        rows = core_read(session, _DISTRICT_QUERY, {"assessment_id": assessment_id}).all()
     else:  # sorted here: with ORDER BY, SQLite scans the assessment's marks instead of the town's (7 ms, 0.1 ms)
-        rows = sorted(session.execute(query.where(MarkRow.town_id == town_id)).all())
+        rows = sorted(core_read(session, _TOWN_QUERY, {"assessment_id": assessment_id, "town_id": town_id}).all())
     rubric, out = None, []
     for _, item, town, reviewer, text in rows:
         key = (rubric_version_id, item, town, reviewer, text)
@@ -75,6 +71,20 @@ def entries(session: Session, assessment_id: int, town_id: int | None = None,
             _checked[key] = entry
         out.append((key, entry))
     return out
+
+
+def _query():
+    """The counting marks' columns, built once with bound parameters (building it took 3 ms a save)."""
+    return (select(MarkRow.id, MarkRow.item_id, Town.name, User.username, cast(MarkRow.inputs, Text))
+            .join(AssessmentTown, and_(AssessmentTown.assessment_id == MarkRow.assessment_id,
+                                       AssessmentTown.town_id == MarkRow.town_id))
+            .join(Town, Town.id == MarkRow.town_id).join(User, User.id == MarkRow.reviewer_id)
+            .where(MarkRow.assessment_id == bindparam("assessment_id"), MarkRow.complete.is_(True),
+                   counting_clause()))
+
+
+_DISTRICT_QUERY = _query().order_by(MarkRow.id)
+_TOWN_QUERY = _query().where(MarkRow.town_id == bindparam("town_id"))
 
 
 def is_counting(entry: tuple | _Problem) -> bool:
