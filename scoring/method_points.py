@@ -25,6 +25,7 @@ class ItemTables:
         pairs = list(rubric.all_items())
         self.items = [item for _, item in pairs]
         self.ids = [item.id for item in self.items]
+        self.id_index = pd.Index(self.ids)  # looked up on every computation: hashed once
         self.category_ids = [category.id for category in rubric.categories]
         self.category = np.array([self.category_ids.index(category.id) for category, _ in pairs])
         self.max = np.array([item.max_cents for item in self.items], dtype=np.int64)
@@ -65,7 +66,7 @@ class MarkPoints:
 def compute_mark_points(tables: ItemTables, table: MarkTable) -> MarkPoints:
     """Compute each mark's points (cents) with array operations; see ``mark_points``."""
     marks = table.marks
-    codes = codes_of(marks["item"], tables.ids)
+    codes = codes_of(marks["item"], tables.id_index)
     is_item = codes >= 0
     safe = codes.clip(0)
     kind = np.where(is_item, tables.kind[safe], -1)

@@ -18,7 +18,13 @@ import pandas as pd
 
 from scoring.bonus_veto import bonus_points, veto_findings
 from scoring.marks import MarkTable
-from scoring.method_points import ItemTables, MarkPoints, compute_mark_points, item_tables, town_codes
+from scoring.method_points import (
+    ItemTables,
+    MarkPoints,
+    compute_mark_points,
+    item_tables,
+    town_codes,
+)
 from scoring.points import div_round_half_up, to_cents
 from scoring.rubric import Rubric
 

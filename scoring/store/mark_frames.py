@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidMark
 from scoring.marks import MARK_COLUMNS, MarkTable, frame_values, read_mark
-from scoring.store.models import Assessment, AssessmentTown, MarkRow, Town, User
 from scoring.store.lean import core_read
+from scoring.store.models import Assessment, AssessmentTown, MarkRow, Town, User
 from scoring.store.queries import UnusableMark, counting_clause, rubric_of_version
 
 _MAX_REMEMBERED = 500_000  # about 2,000 towns × 100 items × 2 reviewers; then start again

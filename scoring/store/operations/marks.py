@@ -98,8 +98,8 @@ def _write_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
                 checked: tuple[int, InvalidMark | None], hold=None) -> SavedMarkRow:
     """The write transaction of ``save_mark``: phase, conflict and version checks, the row, the audit event.
 
-    Core statements built once (``_Statements``), not the ORM's unit of work: two reads, one
-    write, the audit event and nothing else.
+    Core statements built once (``_Statements``), not the ORM's unit of work: one read (the
+    assessment, the conflict and the locked row), one write, the audit event and nothing else.
     """
     rubric_version_id, problem = checked
     session.flush()  # an outer operation's pending rows go first, as the ORM's autoflush did
