@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from scoring.errors import NotFound
 from scoring.store.models import Assessment, AssessmentTown, Assignment, AuditEvent, Town, User
 
 
@@ -82,6 +83,19 @@ def changes(session: Session, after: int, upto: int, limit: int) -> list[Change]
 
 def signed_in_user(session: Session, user_id: int):
     """The columns a request needs of its signed-in user (a Row with those names), or None."""
-    return session.execute(select(User.id, User.username, User.display_name, User.role, User.department,
-                                  User.town_id, User.active, User.session_version)
-                           .where(User.id == user_id)).first()
+    return core_read(session, _SIGNED_IN, {"user_id": user_id}).first()
+
+
+_SIGNED_IN = select(User.id, User.username, User.display_name, User.role, User.department, User.town_id,
+                    User.active, User.session_version).where(User.id == bindparam("user_id"))
+
+
+def assessment_rubric_version(session: Session, assessment_id: int) -> int:
+    """The assessment's rubric version id from one column (no ORM row); NotFound as ``queries.assessment``."""
+    found = core_read(session, _RUBRIC_VERSION, {"assessment_id": assessment_id}).scalar()
+    if found is None:
+        raise NotFound(f"assessment {assessment_id}")
+    return found
+
+
+_RUBRIC_VERSION = select(Assessment.rubric_version_id).where(Assessment.id == bindparam("assessment_id"))
