@@ -117,7 +117,7 @@ def table_of(checked: list[tuple[tuple, tuple | _Problem]]) -> CountingMarks:
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in MARK_COLUMNS]
     table = MarkTable(
         marks=pd.DataFrame({name: list(values) for name, values in zip(MARK_COLUMNS, columns, strict=True)},
-                           columns=MARK_COLUMNS).rename_axis("mark_id"),
+                           columns=MARK_COLUMNS, index=pd.RangeIndex(len(rows), name="mark_id")),  # no copy
         deductions=pd.DataFrame(deductions, columns=["mark_id", "rule", "count"]),
         claims=pd.DataFrame(claims, columns=["mark_id", "matter", "level"]))
     return CountingMarks(table, unusable)
