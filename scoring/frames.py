@@ -21,12 +21,15 @@ def rows_of(marks: pd.DataFrame, mark_ids: np.ndarray) -> np.ndarray:
     return index.get_indexer(mark_ids)
 
 
-def codes_of(values: pd.Series, names: list[str]) -> np.ndarray:
-    """Position of each value in ``names``, -1 when absent; fast for categorical columns."""
+def codes_of(values: pd.Series, names: list[str] | pd.Index) -> np.ndarray:
+    """Position of each value in ``names``, -1 when absent; fast for categorical columns.
+
+    ``names`` may be an Index built once (its hash table is then built once too)."""
+    index = names if isinstance(names, pd.Index) else pd.Index(names)
     if isinstance(values.dtype, pd.CategoricalDtype):
-        lookup = np.append(pd.Index(names).get_indexer(values.cat.categories), -1)
+        lookup = np.append(index.get_indexer(values.cat.categories), -1)
         return lookup[values.cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
-    return pd.Index(names).get_indexer(values.to_numpy())
+    return index.get_indexer(values.to_numpy())
 
 
 def town_codes(table: MarkTable, extra: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:

@@ -25,11 +25,27 @@ class ItemTables:
         pairs = list(rubric.all_items())
         self.items = [item for _, item in pairs]
         self.ids = [item.id for item in self.items]
+        self.id_index = pd.Index(self.ids)  # looked up on every computation: hashed once
         self.category_ids = [category.id for category in rubric.categories]
         self.category = np.array([self.category_ids.index(category.id) for category, _ in pairs])
         self.max = np.array([item.max_cents for item in self.items], dtype=np.int64)
         self.kind = np.array([KINDS.index(item.method.kind) for item in self.items])
         self.na_policy = np.array([item.not_applicable for item in self.items], dtype=object)
+
+
+_tables: dict[int, tuple[Rubric, ItemTables]] = {}
+
+
+def item_tables(rubric: Rubric) -> ItemTables:
+    """The rubric's ItemTables, built once per rubric object (rubrics are frozen; a save reuses them)."""
+    found = _tables.get(id(rubric))
+    if found is not None and found[0] is rubric:
+        return found[1]
+    if len(_tables) > 64:
+        _tables.clear()
+    tables = ItemTables(rubric)
+    _tables[id(rubric)] = (rubric, tables)
+    return tables
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ class MarkPoints:
 def compute_mark_points(tables: ItemTables, table: MarkTable) -> MarkPoints:
     """Compute each mark's points (cents) with array operations; see ``mark_points``."""
     marks = table.marks
-    codes = codes_of(marks["item"], tables.ids)
+    codes = codes_of(marks["item"], tables.id_index)
     is_item = codes >= 0
     safe = codes.clip(0)
     kind = np.where(is_item, tables.kind[safe], -1)
@@ -78,7 +94,7 @@ def mark_points(rubric: Rubric, table: MarkTable) -> pd.DataFrame:
     number of deduction occurrences recorded). Each method's rule is stated in its module
     (``scoring.methods``); a mark its method cannot score has NaN points.
     """
-    tables = ItemTables(rubric)
+    tables = item_tables(rubric)
     computed = compute_mark_points(tables, table)
     keep = computed.item >= 0
     marks = table.marks[keep]

@@ -10,7 +10,7 @@ only so that "no score yet" can be NaN. The steps, each a pure function:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -18,7 +18,13 @@ import pandas as pd
 
 from scoring.bonus_veto import bonus_points, veto_findings
 from scoring.marks import MarkTable
-from scoring.method_points import ItemTables, compute_mark_points, town_codes
+from scoring.method_points import (
+    ItemTables,
+    MarkPoints,
+    compute_mark_points,
+    item_tables,
+    town_codes,
+)
 from scoring.points import div_round_half_up, to_cents
 from scoring.rubric import Rubric
 
@@ -38,12 +44,27 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
     corrects each of that reviewer's marks by that share before combining: the
     normalised figures shown beside the raw ones, never instead of them.
     """
-    tables = ItemTables(rubric)
+    tables = item_tables(rubric)
     computed = compute_mark_points(tables, table)
     if offsets:
         computed = _corrected(tables, table, computed, offsets)
     mark_towns, town_names = town_codes(table, towns)
-    n_items, cells = len(tables.ids), len(town_names) * len(tables.ids)
+    columns = combine_marks(rubric, computed, mark_towns, len(town_names))
+    item_index = np.tile(np.arange(len(tables.ids)), len(town_names))
+    return pd.DataFrame({
+        "town": pd.Categorical.from_codes(np.repeat(np.arange(len(town_names)), len(tables.ids)),
+                                          categories=town_names),
+        "item": pd.Categorical.from_codes(item_index, categories=tables.ids),
+        "category": pd.Categorical.from_codes(tables.category[item_index], categories=tables.category_ids),
+        **columns,
+    })
+
+
+def combine_marks(rubric: Rubric, computed: MarkPoints, mark_towns: np.ndarray, n_towns: int) -> dict[str, np.ndarray]:
+    """``item_scores``' columns after town, item and category, as arrays (town by town, items
+    in rubric order), from each mark's points and town position: the combination itself."""
+    tables = item_tables(rubric)
+    n_items, cells = len(tables.ids), n_towns * len(tables.ids)
     is_item = computed.item >= 0
     key_all = mark_towns[is_item] * n_items + computed.item[is_item]
     applicable = ~computed.not_applicable[is_item]
@@ -79,7 +100,7 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
     marked = np.bincount(key_all, minlength=cells)
     marked_na = np.bincount(key_all[~applicable], minlength=cells)
     not_applicable = (marked > 0) & (marked_na == marked)
-    item_index = np.tile(np.arange(n_items), len(town_names))
+    item_index = np.tile(np.arange(n_items), n_towns)
     policy = tables.na_policy[item_index]
     max_cents = tables.max[item_index]
     full_marks = not_applicable & (policy == "full_marks")
@@ -88,10 +109,7 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
     denominator = np.where(full_marks, 1, denominator)
     rescaled = not_applicable & (policy == "rescale_category")
     threshold = to_cents(rubric.aggregation.disagreement_threshold)
-    return pd.DataFrame({
-        "town": pd.Categorical.from_codes(np.repeat(np.arange(len(town_names)), n_items), categories=town_names),
-        "item": pd.Categorical.from_codes(item_index, categories=tables.ids),
-        "category": pd.Categorical.from_codes(tables.category[item_index], categories=tables.category_ids),
+    return {
         "max": max_cents,
         "points": points,
         "exact_num": numerator,
@@ -104,7 +122,7 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
         "rescaled": rescaled,
         "missing": np.isnan(points) & ~rescaled,
         "disagreement": has & (high - low > threshold),
-    })
+    }
 
 
 def _corrected(tables: ItemTables, table: MarkTable, computed, offsets: Mapping[str, float]):
@@ -145,22 +163,8 @@ def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.D
     def grid(column: str) -> np.ndarray:
         return scores[column].to_numpy().reshape(shape)
 
-    earned = np.nan_to_num(grid("points")).astype(np.int64)
-    rescaled = grid("rescaled").astype(bool)
-    applicable_max = np.where(rescaled, 0, grid("max"))
-    numerator, denominator = grid("exact_num").astype(np.int64), grid("exact_den").astype(np.int64)
     columns: dict[str, object] = {"town": towns}  # built as arrays, framed once (a frame per column is slow)
-    start = 0
-    for category in rubric.categories:
-        width = sum(1 for _ in category.all_items())
-        part = slice(start, start + width)
-        start += width
-        got = earned[:, part].sum(axis=1)
-        columns[f"cat:{category.id}"] = np.where(rescaled[:, part].any(axis=1), _rescaled(
-            numerator[:, part], denominator[:, part], applicable_max[:, part].sum(axis=1),
-            to_cents(category.points)), got).astype(np.int64)
-    items_total = sum((columns[f"cat:{c.id}"] for c in rubric.categories), np.zeros(len(towns), dtype=np.int64))
-    columns["items_total"] = np.asarray(items_total, dtype=np.int64)
+    columns.update(category_points(rubric, grid, len(towns)))
     missing = grid("missing").sum(axis=1).astype(np.int64)
     columns["missing"] = missing
     columns["complete"] = missing == 0
@@ -173,10 +177,46 @@ def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.D
     columns["veto_findings"] = vetoes["veto_findings"].fillna(0).astype(np.int64).to_numpy()
     columns["vetoes"] = vetoes["vetoes"].fillna("").to_numpy()
     columns["max_grade"] = [g if isinstance(g, str) else None for g in vetoes["max_grade"]]
-    total = columns["items_total"] + columns["bonus"]
-    total_cap = vetoes["total_cap"].astype(float).to_numpy()
-    columns["total"] = np.where(np.isnan(total_cap), total, np.minimum(total, np.nan_to_num(total_cap))).astype(np.int64)
+    columns["total"] = capped_total(columns["items_total"] + columns["bonus"],
+                                    vetoes["total_cap"].astype(float).to_numpy())
     return pd.DataFrame(columns)
+
+
+def category_points(rubric: Rubric, grid: Callable[[str], np.ndarray], n_towns: int) -> dict[str, np.ndarray]:
+    """Each category's points (``cat:<id>``) and their sum (``items_total``) per town, from
+    ``item_scores``' columns as (town × item) grids: see ``town_results``."""
+    earned = np.nan_to_num(grid("points")).astype(np.int64)
+    rescaled = grid("rescaled").astype(bool)
+    applicable_max = np.where(rescaled, 0, grid("max"))
+    numerator, denominator = grid("exact_num").astype(np.int64), grid("exact_den").astype(np.int64)
+    columns: dict[str, np.ndarray] = {}
+    start = 0
+    for category in rubric.categories:
+        width = sum(1 for _ in category.all_items())
+        part = slice(start, start + width)
+        start += width
+        got = earned[:, part].sum(axis=1)
+        columns[f"cat:{category.id}"] = np.where(rescaled[:, part].any(axis=1), _rescaled(
+            numerator[:, part], denominator[:, part], applicable_max[:, part].sum(axis=1),
+            to_cents(category.points)), got).astype(np.int64)
+    items_total = sum((columns[f"cat:{c.id}"] for c in rubric.categories), np.zeros(n_towns, dtype=np.int64))
+    columns["items_total"] = np.asarray(items_total, dtype=np.int64)
+    return columns
+
+
+def capped_total(total: np.ndarray, total_cap: np.ndarray) -> np.ndarray:
+    """Items and bonus, capped by the strictest veto's cap (NaN: no cap)."""
+    return np.where(np.isnan(total_cap), total, np.minimum(total, np.nan_to_num(total_cap))).astype(np.int64)
+
+
+def town_total(rubric: Rubric, computed: MarkPoints, bonus: int, total_cap: float) -> int:
+    """One town's total from its counting marks' points (``compute_mark_points`` of that town's
+    marks, bonus and veto rows included or not) and its known bonus and veto cap: the steps of
+    ``item_scores`` and ``town_results`` on arrays, no frame built (a save's running total)."""
+    n_items = len(item_tables(rubric).ids)
+    columns = combine_marks(rubric, computed, np.zeros(len(computed.item), dtype=np.int64), 1)
+    items_total = category_points(rubric, lambda column: columns[column].reshape((1, n_items)), 1)["items_total"]
+    return int(capped_total(items_total + bonus, np.array([total_cap], dtype=float))[0])
 
 
 def _rescaled(numerator: np.ndarray, denominator: np.ndarray, possible: np.ndarray, cat_points: int) -> np.ndarray:

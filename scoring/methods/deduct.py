@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from scoring.frames import codes_of, rows_of
@@ -108,8 +109,14 @@ def validate(item: Item, mark: Mark) -> None:
                 N_("本项没有扣分规则 %(rule)s", rule=deduction.rule))
 
 
-def points(items: Sequence[Item], batch: Batch) -> Computed:
-    """Cents of each deduct mark; NaN for a mark naming a rule its item does not have."""
+_RULE_TABLES: dict[int, tuple] = {}  # id(items) -> (items, rule tables): built once per rubric's item list
+
+
+def _rule_tables(items: Sequence[Item]) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
+    """The rules' ids, and per item × rule the amount (-1: no such rule) and cap, and each item's cap."""
+    found = _RULE_TABLES.get(id(items))
+    if found is not None and found[0] is items:  # the list is held here, so its id is not reused
+        return found[1]
     rules = sorted({rule.id for item in items if item.method.kind == KIND for rule in item.method.rules})
     amount = np.full((len(items), max(len(rules), 1)), -1, dtype=np.int64)  # -1: no such rule
     cap = np.full_like(amount, NO_CAP)
@@ -121,6 +128,18 @@ def points(items: Sequence[Item], batch: Batch) -> Computed:
                 column = rules.index(rule.id)
                 amount[index, column] = to_cents(rule.amount)
                 cap[index, column] = to_cents(rule.cap) if rule.cap is not None else NO_CAP
+    for table in (amount, cap, item_cap):
+        table.setflags(write=False)  # shared between calls
+    if len(_RULE_TABLES) > 64:
+        _RULE_TABLES.clear()
+    tables = (pd.Index(rules), amount, cap, item_cap)
+    _RULE_TABLES[id(items)] = (items, tables)
+    return tables
+
+
+def points(items: Sequence[Item], batch: Batch) -> Computed:
+    """Cents of each deduct mark; NaN for a mark naming a rule its item does not have."""
+    rules, amount, cap, item_cap = _rule_tables(items)
     n = len(batch.rows)
     lost = np.zeros(n, dtype=np.int64)
     occurrences = np.zeros(n, dtype=np.int64)

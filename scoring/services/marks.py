@@ -55,7 +55,7 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     inputs = _resolve_citations(session, assessment_id, town_id, item_id, inputs)
     saved = operations.save_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
                                  reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version,
-                                 hold=hold)
+                                 hold=hold, known=(context.phase, context.rubric_version_id))
     item_points: Message | str = ""
     if saved.complete and rubric.kind_of(item_id) == "item":
         item_points = running.item_points(rubric, context.rubric_version_id, item_id, saved.inputs)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from scoring.store import checkpoints
@@ -44,34 +44,70 @@ def record(session: Session, actor: Actor, action: str, object_type: str, object
            before: dict | None = None, after: dict | None = None, reason: str = "",
            assessment_id: int | None = None, town_id: int | None = None, item_id: str | None = None) -> AuditEvent:
     """Append an audit event to the session's transaction and return it."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7301)"))  # one chain: append one at a time
-    last = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
-    event = AuditEvent(at=utcnow(), actor_id=actor.id, actor_name=actor.name, action=action,
-                       object_type=object_type, object_key=object_key, before=_plain(before),
-                       after=_plain(after), reason=reason, assessment_id=assessment_id,
-                       town_id=town_id, item_id=item_id, prev_hash=last or GENESIS,
-                       request_id=request_id.get())
-    event.hash = event_hash(event)
-    key = session.info.get("audit_key")
-    event.mac = event_mac(key, event.hash) if key else None
+    event = AuditEvent(**_chained(session, session.execute, actor, action, object_type, object_key, before=before,
+                                  after=after, reason=reason, assessment_id=assessment_id, town_id=town_id,
+                                  item_id=item_id, last=_LAST_ORM))  # the ORM select: autoflush as before
     session.add(event)
     session.flush()
     checkpoints.mark_due(session, action)
     return event
 
 
+def append(session: Session, actor: Actor, action: str, object_type: str, object_key: str, *,
+           before: dict | None = None, after: dict | None = None, reason: str = "",
+           assessment_id: int | None = None, town_id: int | None = None, item_id: str | None = None) -> None:
+    """``record`` as one Core INSERT (no ORM object, no flush): the same event, for the hot
+    paths whose other writes are Core statements too (a mark save)."""
+    connection = session.connection()  # the write's own statements: nothing of the ORM's to flush
+    connection.execute(_INSERT, _chained(session, connection.execute, actor, action, object_type, object_key,
+                                         before=before, after=after, reason=reason, assessment_id=assessment_id,
+                                         town_id=town_id, item_id=item_id, last=_LAST))
+    checkpoints.mark_due(session, action)
+
+
+_EVENTS = AuditEvent.__table__
+_LAST = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_LAST_ORM = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+_INSERT = insert(_EVENTS)
+_LOCK = text("SELECT pg_advisory_xact_lock(7301)")
+
+
+def _chained(session: Session, execute, actor: Actor, action: str, object_type: str, object_key: str, *,
+             before: dict | None, after: dict | None, reason: str, assessment_id: int | None,
+             town_id: int | None, item_id: str | None, last) -> dict[str, Any]:
+    """The column values of the next event of the chain, hash and HMAC included."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        execute(_LOCK)  # one chain: append one at a time
+    last = execute(last).scalar()
+    values = {"at": utcnow(), "actor_id": actor.id, "actor_name": actor.name, "action": action,
+              "object_type": object_type, "object_key": object_key, "before": _plain(before),
+              "after": _plain(after), "reason": reason, "assessment_id": assessment_id, "town_id": town_id,
+              "item_id": item_id, "prev_hash": last or GENESIS, "request_id": request_id.get()}
+    values["hash"] = _content_hash(values)
+    key = session.info.get("audit_key")
+    values["mac"] = event_mac(key, values["hash"]) if key else None
+    return values
+
+
 def event_hash(event: AuditEvent) -> str:
     """The hash of an event's content chained to its predecessor."""
+    return _content_hash({name: getattr(event, name) for name in _HASHED})
+
+
+_HASHED = ("at", "actor_id", "actor_name", "action", "object_type", "object_key", "before", "after", "reason",
+           "assessment_id", "town_id", "item_id", "prev_hash", "request_id")
+
+
+def _content_hash(values: dict[str, Any]) -> str:
     content = {
-        "at": _utc_text(event.at), "actor_id": event.actor_id,
-        "actor_name": event.actor_name, "action": event.action, "object_type": event.object_type,
-        "object_key": event.object_key, "before": event.before, "after": event.after,
-        "reason": event.reason, "assessment_id": event.assessment_id, "town_id": event.town_id,
-        "item_id": event.item_id, "prev": event.prev_hash,
+        "at": _utc_text(values["at"]), "actor_id": values["actor_id"],
+        "actor_name": values["actor_name"], "action": values["action"], "object_type": values["object_type"],
+        "object_key": values["object_key"], "before": values["before"], "after": values["after"],
+        "reason": values["reason"], "assessment_id": values["assessment_id"], "town_id": values["town_id"],
+        "item_id": values["item_id"], "prev": values["prev_hash"],
     }
-    if event.request_id is not None:  # events from before request ids keep their hash
-        content["request_id"] = event.request_id
+    if values["request_id"] is not None:  # events from before request ids keep their hash
+        content["request_id"] = values["request_id"]
     canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -42,8 +42,13 @@ def conflicted_towns(session: Session, assessment_id: int, reviewer_id: int) -> 
 def require_no_conflict(session: Session, assessment_id: int, reviewer_id: int, town_id: int) -> None:
     """Raise ConflictOfInterest when the reviewer belongs to the town."""
     if has_conflict(session, assessment_id, reviewer_id, town_id):
-        town = session.execute(select(Town.name).where(Town.id == town_id)).scalar() or ""
-        raise ConflictOfInterest(N_("与 %(town)s 存在利益冲突（须回避），不能为其评分或复核", town=town))
+        refuse(session, town_id)
+
+
+def refuse(session: Session, town_id: int) -> None:
+    """Raise ConflictOfInterest for a town the reviewer conflicts with (found by ``conflict_clause``)."""
+    town = session.execute(select(Town.name).where(Town.id == town_id)).scalar() or ""
+    raise ConflictOfInterest(N_("与 %(town)s 存在利益冲突（须回避），不能为其评分或复核", town=town))
 
 
 def conflicts(session: Session, assessment_id: int, reviewer_id: int | None = None) -> list[ConflictView]:

@@ -14,11 +14,12 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Text, and_, cast, select
+from sqlalchemy import Text, and_, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from scoring.errors import InvalidMark
 from scoring.marks import MARK_COLUMNS, MarkTable, frame_values, read_mark
+from scoring.store.lean import core_read
 from scoring.store.models import Assessment, AssessmentTown, MarkRow, Town, User
 from scoring.store.queries import UnusableMark, counting_clause, rubric_of_version
 
@@ -54,15 +55,10 @@ def entries(session: Session, assessment_id: int, town_id: int | None = None,
     if rubric_version_id is None:
         rubric_version_id = session.execute(select(Assessment.rubric_version_id)
                                             .where(Assessment.id == assessment_id)).scalar_one()
-    query = (select(MarkRow.id, MarkRow.item_id, Town.name, User.username, cast(MarkRow.inputs, Text))
-             .join(AssessmentTown, and_(AssessmentTown.assessment_id == MarkRow.assessment_id,
-                                        AssessmentTown.town_id == MarkRow.town_id))
-             .join(Town, Town.id == MarkRow.town_id).join(User, User.id == MarkRow.reviewer_id)
-             .where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True), counting_clause()))
     if town_id is None:
-        rows = session.execute(query.order_by(MarkRow.id)).all()
+        rows = core_read(session, _DISTRICT_QUERY, {"assessment_id": assessment_id}).all()
     else:  # sorted here: with ORDER BY, SQLite scans the assessment's marks instead of the town's (7 ms, 0.1 ms)
-        rows = sorted(session.execute(query.where(MarkRow.town_id == town_id)).all())
+        rows = sorted(core_read(session, _TOWN_QUERY, {"assessment_id": assessment_id, "town_id": town_id}).all())
     rubric, out = None, []
     for _, item, town, reviewer, text in rows:
         key = (rubric_version_id, item, town, reviewer, text)
@@ -75,6 +71,20 @@ def entries(session: Session, assessment_id: int, town_id: int | None = None,
             _checked[key] = entry
         out.append((key, entry))
     return out
+
+
+def _query():
+    """The counting marks' columns, built once with bound parameters (building it took 3 ms a save)."""
+    return (select(MarkRow.id, MarkRow.item_id, Town.name, User.username, cast(MarkRow.inputs, Text))
+            .join(AssessmentTown, and_(AssessmentTown.assessment_id == MarkRow.assessment_id,
+                                       AssessmentTown.town_id == MarkRow.town_id))
+            .join(Town, Town.id == MarkRow.town_id).join(User, User.id == MarkRow.reviewer_id)
+            .where(MarkRow.assessment_id == bindparam("assessment_id"), MarkRow.complete.is_(True),
+                   counting_clause()))
+
+
+_DISTRICT_QUERY = _query().order_by(MarkRow.id)
+_TOWN_QUERY = _query().where(MarkRow.town_id == bindparam("town_id"))
 
 
 def is_counting(entry: tuple | _Problem) -> bool:
@@ -107,7 +117,7 @@ def table_of(checked: list[tuple[tuple, tuple | _Problem]]) -> CountingMarks:
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in MARK_COLUMNS]
     table = MarkTable(
         marks=pd.DataFrame({name: list(values) for name, values in zip(MARK_COLUMNS, columns, strict=True)},
-                           columns=MARK_COLUMNS).rename_axis("mark_id"),
+                           columns=MARK_COLUMNS, index=pd.RangeIndex(len(rows), name="mark_id")),  # no copy
         deductions=pd.DataFrame(deductions, columns=["mark_id", "rule", "count"]),
         claims=pd.DataFrame(claims, columns=["mark_id", "matter", "level"]))
     return CountingMarks(table, unusable)

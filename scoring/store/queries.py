@@ -41,7 +41,13 @@ from scoring.store.history import (  # noqa: F401
     town_mark_refs,
     withdrawn_results,
 )
-from scoring.store.lean import changes, reviewer_towns, save_context, signed_in_user  # noqa: F401
+from scoring.store.lean import (  # noqa: F401
+    assessment_rubric_version,
+    changes,
+    reviewer_towns,
+    save_context,
+    signed_in_user,
+)
 from scoring.store.models import (
     Assessment,
     AssessmentTown,

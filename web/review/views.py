@@ -103,7 +103,7 @@ def save_mark(assessment_id: int, town_id: int, item_id: str):
         abort(400)
     inputs = inputs_from_fields(fields)
     session = get_session()
-    rubric = queries.assessment_rubric(session, assessment_id)
+    rubric = queries.rubric_of_version(session, queries.assessment_rubric_version(session, assessment_id))
     kind = rubric.kind_of(item_id)
     method = rubric.item(item_id).method.kind if kind == "item" else None
     # The save button (or 无扣分) confirms full marks; a keystroke in the comment does not.

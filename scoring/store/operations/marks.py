@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,8 +13,8 @@ from scoring import phases
 from scoring.errors import InvalidInput, InvalidMark, StaleEdit
 from scoring.marks import read_mark
 from scoring.messages import N_
-from scoring.store.audit import Actor, record
-from scoring.store.conflicts import require_no_conflict
+from scoring.store.audit import Actor, append
+from scoring.store.conflicts import conflict_clause, refuse
 from scoring.store.models import (
     Assessment,
     MarkRow,
@@ -38,7 +38,8 @@ class SavedMarkRow:
 
 
 def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str, reviewer_id: int,
-              inputs: dict, expected_version: int, reason: str = "", hold=None) -> SavedMarkRow:
+              inputs: dict, expected_version: int, reason: str = "", hold=None,
+              known: tuple[str, int] | None = None) -> SavedMarkRow:
     """Validate and write a reviewer's mark if nobody saved it since ``expected_version`` (0: new).
 
     The one way a mark is stored: the inputs are checked against the assessment's rubric
@@ -52,18 +53,23 @@ def save_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: in
 
     The check runs before the write transaction, which holds only the phase and version
     checks, the write and the audit event (on SQLite the write lock is held that long).
+    ``known`` is the assessment's (phase, rubric version id) when the caller has just read
+    them (``queries.save_context``); the transaction reads them again either way.
     """
     if len(json.dumps(inputs, ensure_ascii=False, default=str)) > MAX_INPUTS_BYTES:
         raise InvalidInput("inputs", N_("评分内容过长（不超过 %(kb)s KB）", kb=MAX_INPUTS_BYTES // 1024))
-    found = session.execute(select(Assessment.phase, Assessment.rubric_version_id)
-                            .where(Assessment.id == assessment_id)).first()
-    if found is None:
-        get(session, Assessment, assessment_id)  # raises NotFound
-    phases.require(found.phase, "score")  # checked again in the write transaction
-    problem = _held(_check(session, found.rubric_version_id, town_id, item_id, reviewer_id, inputs), item_id, hold)
+    if known is None:
+        found = session.execute(select(Assessment.phase, Assessment.rubric_version_id)
+                                .where(Assessment.id == assessment_id)).first()
+        if found is None:
+            get(session, Assessment, assessment_id)  # raises NotFound
+        known = (found.phase, found.rubric_version_id)
+    phase, rubric_version_id = known
+    phases.require(phase, "score")  # checked again in the write transaction
+    problem = _held(_check(session, rubric_version_id, town_id, item_id, reviewer_id, inputs), item_id, hold)
     return _write_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
                        reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version, reason=reason,
-                       checked=(found.rubric_version_id, problem), hold=hold)
+                       checked=(rubric_version_id, problem), hold=hold)
 
 
 def _check(session: Session, rubric_version_id: int, town_id: int, item_id: str, reviewer_id: int,
@@ -90,48 +96,86 @@ def _held(problem: InvalidMark | None, item_id: str, hold) -> InvalidMark | None
 def _write_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str,
                 reviewer_id: int, inputs: dict, expected_version: int, reason: str,
                 checked: tuple[int, InvalidMark | None], hold=None) -> SavedMarkRow:
-    """The write transaction of ``save_mark``: phase and version checks, the row, the audit event."""
+    """The write transaction of ``save_mark``: phase, conflict and version checks, the row, the audit event.
+
+    Core statements built once (``_Statements``), not the ORM's unit of work: one read (the
+    assessment, the conflict and the locked row), one write, the audit event and nothing else.
+    """
     rubric_version_id, problem = checked
-    assessment = session.execute(select(Assessment.phase, Assessment.deadlines, Assessment.rubric_version_id)
-                                 .where(Assessment.id == assessment_id)).one()  # columns, not the ORM row
-    phases.require_open(assessment.phase, "score", assessment.deadlines)
-    require_no_conflict(session, assessment_id, reviewer_id, town_id)  # every path: page, autosave, import
-    if assessment.rubric_version_id != rubric_version_id:  # changed since the check: check again
-        problem = _held(_check(session, assessment.rubric_version_id, town_id, item_id, reviewer_id, inputs),
+    session.flush()  # an outer operation's pending rows go first, as the ORM's autoflush did
+    connection = session.connection()
+    key = {"assessment_id": assessment_id, "town_id": town_id, "item_id": item_id, "reviewer_id": reviewer_id}
+    found = connection.execute(_SQL.checks, key).one()  # the assessment, the conflict and the locked row
+    phases.require_open(found.phase, "score", found.deadlines)
+    if found.conflict:  # every path: page, autosave, import
+        refuse(session, town_id)
+    if found.assessment_rubric_version_id != rubric_version_id:  # changed since the check: check again
+        problem = _held(_check(session, found.assessment_rubric_version_id, town_id, item_id, reviewer_id, inputs),
                         item_id, hold)
-    row = session.execute(
-        select(MarkRow).where(MarkRow.assessment_id == assessment_id, MarkRow.town_id == town_id,
-                              MarkRow.item_id == item_id, MarkRow.reviewer_id == reviewer_id)
-        .with_for_update()).scalar_one_or_none()
+    row = found if found.id is not None else None
     current = row.version if row else 0
     if current != expected_version:
         raise StaleEdit(_shown(row), current, at=row.updated_at.isoformat() if row else "")
     before = {"inputs": row.inputs, "complete": row.complete, "draft": row.draft} if row else None
-    if row is None:
-        row = MarkRow(assessment_id=assessment_id, town_id=town_id, item_id=item_id, reviewer_id=reviewer_id,
-                      rubric_version_id=assessment.rubric_version_id, version=0, complete=False)
-        session.add(row)
+    stored_inputs, complete, draft = (row.inputs, row.complete, row.draft) if row else ({}, False, None)
+    given_under = row.rubric_version_id if row else found.assessment_rubric_version_id
     if problem is None:  # a valid mark is given under the current rubric version (a re-scoring too)
-        row.inputs, row.complete, row.draft = inputs, True, None
-        row.rubric_version_id = assessment.rubric_version_id
-    elif row.complete:
-        row.draft = inputs  # the last complete mark keeps counting
+        stored_inputs, complete, draft = inputs, True, None
+        given_under = found.assessment_rubric_version_id
+    elif complete:
+        draft = inputs  # the last complete mark keeps counting
     else:
-        row.inputs, row.draft = inputs, None
-    row.version = current + 1
-    row.updated_at = utcnow()
-    try:
-        session.flush()
-    except IntegrityError:  # a concurrent first save of the same mark won the race
-        raise StaleEdit(None, 1) from None
-    record(session, actor, "mark.save", "mark", f"{assessment_id}/{town_id}/{item_id}/{reviewer_id}",
+        stored_inputs, draft = inputs, None
+    values = {"inputs": stored_inputs, "complete": complete, "draft": draft, "version": current + 1,
+              "rubric_version_id": given_under, "updated_at": utcnow()}
+    if row is None:
+        try:
+            connection.execute(_SQL.insert, {**key, **values})
+        except IntegrityError:  # a concurrent first save of the same mark won the race
+            raise StaleEdit(None, 1) from None
+    else:
+        connection.execute(_SQL.update, {"row_id": row.id, **values})
+        _forget(session, row.id)
+    append(session, actor, "mark.save", "mark", f"{assessment_id}/{town_id}/{item_id}/{reviewer_id}",
            assessment_id=assessment_id, town_id=town_id, item_id=item_id, before=before,
-           after={"inputs": row.inputs, "complete": row.complete, "draft": row.draft, "version": row.version},
+           after={"inputs": stored_inputs, "complete": complete, "draft": draft, "version": current + 1},
            reason=reason)
-    return SavedMarkRow(row.version, row.complete, row.inputs, row.draft, problem)
+    return SavedMarkRow(current + 1, complete, stored_inputs, draft, problem)
 
 
-def _shown(row: MarkRow | None) -> dict | None:
+class _Statements:
+    """The save's statements, built once with bound parameters (building one cost more than running it)."""
+
+    def __init__(self) -> None:
+        marks = MarkRow.__table__
+        assessment_id, town_id = bindparam("assessment_id"), bindparam("town_id")
+        item_id, reviewer_id = bindparam("item_id"), bindparam("reviewer_id")
+        assessments = Assessment.__table__
+        row = (select(marks.c.id, marks.c.version, marks.c.inputs, marks.c.complete, marks.c.draft,
+                      marks.c.rubric_version_id, marks.c.updated_at)
+               .where(marks.c.assessment_id == assessment_id, marks.c.town_id == town_id,
+                      marks.c.item_id == item_id, marks.c.reviewer_id == reviewer_id)
+               .with_for_update().subquery())  # PostgreSQL locks the row; SQLite holds the write lock already
+        self.checks = (select(assessments.c.phase, assessments.c.deadlines,
+                              assessments.c.rubric_version_id.label("assessment_rubric_version_id"),
+                              conflict_clause(assessment_id, reviewer_id, town_id).label("conflict"), *row.c)
+                       .select_from(assessments.outerjoin(row, true()))
+                       .where(assessments.c.id == assessment_id))
+        self.insert = insert(marks)
+        self.update = update(marks).where(marks.c.id == bindparam("row_id"))
+
+
+_SQL = _Statements()
+
+
+def _forget(session: Session, row_id: int) -> None:
+    """A MarkRow this session loaded before is stale after the Core update: load it again when read."""
+    loaded = session.identity_map.get(session.identity_key(MarkRow, row_id))
+    if loaded is not None:
+        session.expire(loaded)
+
+
+def _shown(row) -> dict | None:
     """What the reviewer last typed: the draft when there is one, else the inputs."""
     if row is None:
         return None
