@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from scoring import assignments as plan
 from scoring import phases
+from scoring.services import cache
 from scoring.store import queries
 from scoring.store.views import AssessmentView, ConflictView, UserView
 
@@ -62,6 +63,19 @@ def _cells(session: Session, assessment_id: int, towns: dict[int, str], reviewer
     return plan.cells_of(rows, towns, barred), barred
 
 
+def _expanded(session: Session, assessment_id: int, rubric, towns: dict[int, str], reviewers: list[UserView]):
+    """(reviewer, item) -> (ALL/SOME/NONE, towns covered); loads; shortfalls: from every assigned cell."""
+    cells, barred = _cells(session, assessment_id, towns, reviewers)
+    covered: dict[tuple[int, str], int] = {}
+    for reviewer, item, _ in cells:
+        covered[(reviewer, item)] = covered.get((reviewer, item), 0) + 1
+    every, state = set(towns), {}
+    for key, n in covered.items():
+        possible = len(every - barred.get(key[0], set()))
+        state[key] = (ALL if n >= possible else SOME, n)
+    return state, plan.loads(cells), plan.shortfalls(rubric, cells, towns)
+
+
 def assignment_board(session: Session, assessment_id: int) -> Board:
     assessment = queries.assessment(session, assessment_id)
     rubric = queries.assessment_rubric(session, assessment_id)
@@ -69,22 +83,17 @@ def assignment_board(session: Session, assessment_id: int) -> Board:
     users = queries.users_by_id(session)
     reviewers = sorted((u for u in users.values() if u.role == "reviewer" and u.active),
                        key=lambda u: (u.department, u.display_name))
-    cells, barred = _cells(session, assessment_id, towns, reviewers)
-    covered: dict[tuple[int, str], int] = {}
-    for reviewer, item, _ in cells:
-        covered[(reviewer, item)] = covered.get((reviewer, item), 0) + 1
-    state = {}
-    for key, n in covered.items():
-        possible = len(set(towns) - barred.get(key[0], set()))
-        state[key] = (ALL if n >= possible else SOME, n)
+    # Expanded once per change of the setup, not after every mark (0.4 s warm at 2,000 towns).
+    state, loads, shortfalls = cache.through_marks(session, assessment_id, "assignment-cells",
+                                                   lambda: _expanded(session, assessment_id, rubric, towns, reviewers))
     lines = []
     for c in queries.conflicts(session, assessment_id):
         items = tuple(i for (r, i), _ in state.items() if r == c.reviewer_id)
         lines.append(ConflictLine(c, users[c.reviewer_id].display_name if c.reviewer_id in users else "",
                                   towns.get(c.town_id, ""), c.declared_by == c.reviewer_id, tuple(sorted(items))))
     return Board(assessment=assessment, editable=phases.allowed(assessment.phase, "edit_setup"),
-                 reviewers=reviewers, columns=_columns(rubric), cells=state, loads=plan.loads(cells), towns=towns,
-                 shortfalls=plan.shortfalls(rubric, cells, towns), conflicts=lines,
+                 reviewers=reviewers, columns=_columns(rubric), cells=state, loads=loads, towns=towns,
+                 shortfalls=shortfalls, conflicts=lines,
                  previous=queries.previous_assessment(session, assessment_id),
                  proposal=plan.department_plan(rubric, {r.id: r.department for r in reviewers}))
 
