@@ -32,13 +32,16 @@ def assessment(assessment_id: int):
     rubric = queries.assessment_rubric(session, assessment_id)
     towns = queries.assessment_towns(session, assessment_id)
     page = page_of(ranking, request.args.get("page", 1, type=int))
+    asked = request.args.get("sensitivity") == "1"  # before review: only when the administrator asks
+    shown = asked or phases.shows_sensitivity(row.phase)
     return render_template("admin/assessment.html", assessment=row, ranking=ranking, page=page, rubric=rubric,
                            towns=towns, town_ids={name: tid for tid, name in towns.items()},
                            board=assignment_board(session, assessment_id),
                            unusable=services.unusable_marks(session, assessment_id),
                            blockers=release_blockers(session, assessment_id),
                            rescore=rubric_change.marks_to_rescore(session, assessment_id),
-                           sensitive=ranking_sensitivity(session, assessment_id))
+                           sensitive=ranking_sensitivity(session, assessment_id) if shown else None,
+                           sensitivity_asked=asked)
 
 
 @bp.get("/assessments/<int:assessment_id>/disagreements")
