@@ -224,8 +224,8 @@ def through_marks(session: Session, assessment_id: int, name: str, compute, upda
     only, or not at all: the value last computed (in this process) is brought up to date instead of
     computed again, as the outcome is. If only marks and appeals (and writes nothing depends on,
     ``NEUTRAL``) came since, ``update(value, town_ids)`` gives the value with the towns whose marks
-    changed computed again (without ``update``: the value does not depend on marks, and stays);
-    any other write, or a long gap, ``compute()`` again."""
+    changed computed again (without ``update``: the value does not depend on marks, and stays;
+    ``update`` returning None: compute it again); any other write, or a long gap, ``compute()`` again."""
     key = f"{_name(session, assessment_id)}|{name}"
     version = queries.data_version(session)  # read first: what is read after is at least as new
     with _lock:

@@ -135,9 +135,12 @@ def _blockers(session: Session, assessment_id: int) -> Blockers:
                 session, assessment_id, reviewer_id, mine, [t for t in by_name if t in short], short, spoilt,
                 MISSING_LISTED - len(missing))]
     n_items = sum(1 for _ in rubric.all_items())
-    town_lines = tuple(TownProgress(ids[row["town"]], row["town"], n_items, n_items - int(row["missing"]),
-                                    row["grade_note"] if row["status"] == INCOMPLETE else "")
-                       for row in outcome.ranking.sort_values("town").to_dict("records") if row["town"] in ids)
+    ranking = outcome.ranking  # read by column: to_dict of 2,000 rows cost 30 ms
+    names, absent = ranking["town"].tolist(), ranking["missing"].tolist()
+    status, notes = ranking["status"].tolist(), ranking["grade_note"].tolist()
+    town_lines = tuple(TownProgress(ids[names[k]], names[k], n_items, n_items - int(absent[k]),
+                                    notes[k] if status[k] == INCOMPLETE else "")
+                       for k in sorted(range(len(names)), key=names.__getitem__) if names[k] in ids)
     return Blockers(
         reviewers=tuple(reviewers), towns=town_lines, missing=tuple(missing), missing_count=missing_count,
         disagreements=int(outcome.item_scores["disagreement"].sum()), unusable=len(unusable),

@@ -14,7 +14,7 @@ from scoring.services.calibration import calibration_page, ranking_sensitivity
 from scoring.services.disagreements import disagreement_queue, resolve, resolved_lines
 from scoring.services.readiness import release_blockers
 from scoring.store import queries
-from web.admin.ranking_page import page_of
+from web.admin.ranking_page import ranking_page
 from web.admin.views import bp
 from web.db import get_session
 from web.i18n import translate
@@ -28,10 +28,9 @@ def assessment(assessment_id: int):
     """One assessment: phase controls, what stands in the way of release, the ranking so far, assignments."""
     session = get_session()
     row = queries.assessment(session, assessment_id)
-    ranking = services.district_ranking(session, assessment_id)
     rubric = queries.assessment_rubric(session, assessment_id)
     towns = queries.assessment_towns(session, assessment_id)
-    page = page_of(ranking, request.args.get("page", 1, type=int))
+    ranking, page = ranking_page(session, assessment_id, request.args.get("page", 1, type=int))
     asked = request.args.get("sensitivity") == "1"  # before review: only when the administrator asks
     shown = asked or phases.shows_sensitivity(row.phase)
     return render_template("admin/assessment.html", assessment=row, ranking=ranking, page=page, rubric=rubric,
