@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from scoring.messages import Message
 from scoring.ranking import INCOMPLETE
 from scoring.services import cache
+from scoring.services.outcomes import assessment_towns
 from scoring.store import queries
 
 MISSING_LISTED = 50  # missing marks named on the page; the count is always complete
@@ -105,7 +106,7 @@ def _blockers(session: Session, assessment_id: int) -> Blockers:
     rubric, cached = cache.assessment_outcome(session, assessment_id)
     outcome, unusable = cached.outcome, cached.unusable  # unusable: stored, not valid, so they do not count
     marked = _marked(session, assessment_id)
-    towns = queries.assessment_towns(session, assessment_id)
+    towns = assessment_towns(session, assessment_id)
     ids = {name: tid for tid, name in towns.items()}
     users = queries.users_by_id(session)
     cells = _assigned_cells(queries.assignments(session, assessment_id), towns)
