@@ -90,7 +90,7 @@ class BoardSummary:
 def assignment_summary(session: Session, assessment_id: int) -> BoardSummary:
     """The board's figures the assessment page shows, without the board's columns and proposal."""
     reviewers = _reviewers(queries.users_by_id(session))
-    state, loads, shortfalls = _expanded_cells(session, assessment_id, reviewers)
+    _, loads, shortfalls = _expanded_cells(session, assessment_id, reviewers)
     return BoardSummary(reviewers, loads, shortfalls, queries.conflicts(session, assessment_id))
 
 
