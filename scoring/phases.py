@@ -74,6 +74,17 @@ DEADLINE_PASSED: dict[str, Message] = {  # filled with the date
 }
 
 
+# From review on the marks stand (only resolutions and appeals change them), so the ranking
+# page shows how its ranks depend on the choice of combination; before, the administrator
+# asks for it (several computations of the district after every save).
+SENSITIVITY_FROM: Phase = "review"
+
+
+def shows_sensitivity(phase: str) -> bool:
+    """Whether the ranking shows its sensitivity unasked (from review on)."""
+    return phase in PHASES and PHASES.index(phase) >= PHASES.index(SENSITIVITY_FROM)  # type: ignore[arg-type]
+
+
 def allowed(phase: str, action: Action) -> bool:
     """Whether ``action`` is allowed while an assessment is in ``phase``."""
     return action in ALLOWED.get(phase, frozenset())  # type: ignore[call-overload]
@@ -168,6 +179,7 @@ class PhaseView:
     rubric_changeable: bool = False  # another version of the rubric may still be applied
     resolvable: bool = False  # disagreements between reviewers may be resolved
     document_editable: bool = False  # the scorecards' issuer and document number may still change
+    sensitivity_shown: bool = False  # the ranking's sensitivity is shown without being asked for
     deadline_phases: tuple[str, ...] = DEADLINE_PHASES
 
 
@@ -182,4 +194,5 @@ def phase_view(phase: str) -> PhaseView:
                      setup_editable=allowed(phase, "edit_setup"),
                      resolvable=allowed(phase, "resolve"),
                      document_editable=allowed(phase, "set_document"),
+                     sensitivity_shown=shows_sensitivity(phase),
                      rubric_changeable=allowed(phase, "change_rubric"))

@@ -70,6 +70,7 @@ def clear() -> None:
         _memory.clear()
         _written.clear()
         _derived.clear()
+        _through_marks.clear()
 
 
 def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, CachedOutcome]:
@@ -196,4 +197,36 @@ def derived(session: Session, assessment_id: int, name: str, compute):
         _derived[key] = value
         while len(_derived) > _KEEP:
             _derived.popitem(last=False)
+    return value
+
+
+_through_marks: OrderedDict[str, tuple[int, object]] = OrderedDict()
+
+
+def through_marks(session: Session, assessment_id: int, name: str, compute, update=None):
+    """A figure of the assessment at the current data version that a mark changes in its own town
+    only, or not at all: the value last computed (in this process) is brought up to date instead of
+    computed again, as the outcome is. If only marks and appeals (and writes nothing depends on,
+    ``NEUTRAL``) came since, ``update(value, town_ids)`` gives the value with the towns whose marks
+    changed computed again (without ``update``: the value does not depend on marks, and stays;
+    ``update`` returning None: compute it again); any other write, or a long gap, ``compute()`` again."""
+    key = f"{_name(session, assessment_id)}|{name}"
+    version = queries.data_version(session)  # read first: what is read after is at least as new
+    with _lock:
+        known = _through_marks.get(key)
+    value = None
+    if known is not None and known[0] == version:
+        value = known[1]
+    elif known is not None and known[0] < version:
+        changes = queries.changes(session, known[0], version, _CATCH_UP_EVENTS)
+        dirty = _changed_towns(changes, assessment_id) if changes is not None else None
+        if dirty is not None:
+            value = known[1] if not dirty or update is None else update(known[1], dirty)
+    if value is None:
+        value = compute()
+    with _lock:
+        _through_marks[key] = (version, value)
+        _through_marks.move_to_end(key)
+        while len(_through_marks) > 4 * _KEEP:
+            _through_marks.popitem(last=False)
     return value

@@ -22,3 +22,9 @@ def assessment_outcome(session: Session, assessment_id: int) -> tuple[Rubric, Ou
 def unusable_marks(session: Session, assessment_id: int) -> list[queries.UnusableMark]:
     """Stored complete marks that are not valid for the assessment's rubric (they do not count)."""
     return list(cache.assessment_outcome(session, assessment_id)[1].unusable)
+
+
+def assessment_towns(session: Session, assessment_id: int) -> dict[int, str]:
+    """Town id -> name of the assessment's towns (``queries.assessment_towns``), read once per
+    data version: a page asks for them several times (7 ms each at 2,000 towns). Not to be changed."""
+    return cache.derived(session, assessment_id, "towns", lambda: queries.assessment_towns(session, assessment_id))

@@ -3,11 +3,13 @@ which stored marks count. Conflicts of interest (``scoring.store.conflicts``) ov
 
 from __future__ import annotations
 
-from sqlalchemy import and_, not_, or_, select
+from collections.abc import Collection
+
+from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.store.conflicts import conflict_clause, conflicted_towns
-from scoring.store.models import Assessment, Assignment, MarkRow, RubricVersion
+from scoring.store.models import Assessment, AssessmentTown, Assignment, MarkRow, RubricVersion
 from scoring.store.views import AssessmentView, AssignmentView, view_of
 
 
@@ -49,6 +51,43 @@ def counted_keys(session: Session, assessment_id: int) -> set[tuple[int, int, st
     query = select(MarkRow.reviewer_id, MarkRow.town_id, MarkRow.item_id).where(
         MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True), counting_clause())
     return {(reviewer, town, item) for reviewer, town, item in session.execute(query)}
+
+
+def _marked_cells():
+    """Complete counting marks on a cell their reviewer is assigned, of a town of the assessment
+    (a kept mark without an assignment counts, but fills no reviewer's cell)."""
+    assigned = select(Assignment.id).where(
+        Assignment.assessment_id == MarkRow.assessment_id, Assignment.reviewer_id == MarkRow.reviewer_id,
+        Assignment.item_id == MarkRow.item_id,
+        or_(Assignment.town_id.is_(None), Assignment.town_id == MarkRow.town_id)).exists()
+    in_assessment = select(AssessmentTown.town_id).where(AssessmentTown.assessment_id == MarkRow.assessment_id,
+                                                         AssessmentTown.town_id == MarkRow.town_id).exists()
+    return and_(MarkRow.complete.is_(True), counting_clause(), assigned, in_assessment)
+
+
+def marked_cells(session: Session, assessment_id: int,
+                 town_ids: Collection[int] | None = None) -> dict[int, dict[int, int]]:
+    """Town id -> reviewer id -> how many of the reviewer's assigned cells (items) of that town
+    have a complete mark that counts (of every town, or of these): a grouped count, not every
+    mark's key."""
+    query = (select(MarkRow.town_id, MarkRow.reviewer_id, func.count())
+             .where(MarkRow.assessment_id == assessment_id, _marked_cells())
+             .group_by(MarkRow.town_id, MarkRow.reviewer_id))
+    if town_ids is not None:
+        query = query.where(MarkRow.town_id.in_(list(town_ids)))
+    out: dict[int, dict[int, int]] = {}
+    for town, reviewer, n in session.execute(query):
+        out.setdefault(town, {})[reviewer] = int(n)
+    return out
+
+
+def marked_cells_of(session: Session, assessment_id: int, reviewer_id: int,
+                    town_ids: Collection[int]) -> set[tuple[int, str]]:
+    """(town, item) of one reviewer's marked cells (as ``marked_cells`` counts them) in these towns."""
+    query = select(MarkRow.town_id, MarkRow.item_id).where(
+        MarkRow.assessment_id == assessment_id, MarkRow.reviewer_id == reviewer_id,
+        MarkRow.town_id.in_(list(town_ids)), _marked_cells())
+    return {(town, item) for town, item in session.execute(query)}
 
 
 def assigned_items(session: Session, assessment_id: int, reviewer_id: int, town_id: int | None = None) -> set[str]:

@@ -21,6 +21,8 @@ from scoring.store.assigned import (  # noqa: F401
     assignments,
     counted_keys,
     counting_clause,
+    marked_cells,
+    marked_cells_of,
     previous_assessment,
     reviewer_assessments,
     uncounted_marks,

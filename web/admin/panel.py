@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from scoring import phases, services
 from scoring.errors import InvalidInput, InvalidMark
 from scoring.services import rubric_change
-from scoring.services.assignments import assignment_board
+from scoring.services.assignments import assignment_summary
 from scoring.services.calibration import calibration_page, ranking_sensitivity
 from scoring.services.disagreements import disagreement_queue, resolve, resolved_lines
+from scoring.services.outcomes import assessment_towns
 from scoring.services.readiness import release_blockers
 from scoring.store import queries
-from web.admin.ranking_page import page_of
+from web.admin.ranking_page import ranking_page
 from web.admin.views import bp
 from web.db import get_session
 from web.i18n import translate
@@ -28,17 +29,19 @@ def assessment(assessment_id: int):
     """One assessment: phase controls, what stands in the way of release, the ranking so far, assignments."""
     session = get_session()
     row = queries.assessment(session, assessment_id)
-    ranking = services.district_ranking(session, assessment_id)
     rubric = queries.assessment_rubric(session, assessment_id)
-    towns = queries.assessment_towns(session, assessment_id)
-    page = page_of(ranking, request.args.get("page", 1, type=int))
+    towns = assessment_towns(session, assessment_id)
+    ranking, page = ranking_page(session, assessment_id, request.args.get("page", 1, type=int))
+    asked = request.args.get("sensitivity") == "1"  # before review: only when the administrator asks
+    shown = asked or phases.shows_sensitivity(row.phase)
     return render_template("admin/assessment.html", assessment=row, ranking=ranking, page=page, rubric=rubric,
                            towns=towns, town_ids={name: tid for tid, name in towns.items()},
-                           board=assignment_board(session, assessment_id),
+                           board=assignment_summary(session, assessment_id),
                            unusable=services.unusable_marks(session, assessment_id),
                            blockers=release_blockers(session, assessment_id),
                            rescore=rubric_change.marks_to_rescore(session, assessment_id),
-                           sensitive=ranking_sensitivity(session, assessment_id))
+                           sensitive=ranking_sensitivity(session, assessment_id) if shown else None,
+                           sensitivity_asked=asked)
 
 
 @bp.get("/assessments/<int:assessment_id>/disagreements")

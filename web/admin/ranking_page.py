@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from scoring.services.scorecards import RankingReport, district_ranking_page
+
 RANKING_PAGE = 100  # towns per page, ranked and unranked each
 
 
-def page_of(ranking, number: int) -> dict:
-    """The ranked and the unranked towns page ``number`` lists (clamped to the pages there are)."""
-    pages = max(1, -(-max(len(ranking.rows), len(ranking.incomplete)) // RANKING_PAGE))
-    number = min(max(number, 1), pages)
-    part = slice((number - 1) * RANKING_PAGE, number * RANKING_PAGE)
-    return {"number": number, "pages": pages, "rows": ranking.rows[part], "incomplete": ranking.incomplete[part]}
+def ranking_page(session: Session, assessment_id: int, number: int) -> tuple[RankingReport, dict]:
+    """The ranking (its rows: those of page ``number`` only) and the page the template lists
+    (clamped to the pages there are)."""
+    found = district_ranking_page(session, assessment_id, number, RANKING_PAGE)
+    return found.report, {"number": found.number, "pages": found.pages, "rows": found.report.rows,
+                          "incomplete": found.report.incomplete}

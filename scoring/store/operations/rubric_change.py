@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -61,16 +62,19 @@ def split_marks(session: Session, assessment_id: int, rubric_version_id: int) ->
     return MarkSplit(carried, carried_ids, rescore)
 
 
-def marks_to_rescore(session: Session, assessment_id: int) -> list[MarkToRescore]:
-    """Complete marks given under another rubric version than the assessment's (read only)."""
+def marks_to_rescore(session: Session, assessment_id: int,
+                     town_ids: Collection[int] | None = None) -> list[MarkToRescore]:
+    """Complete marks (of every town, or of these) given under another rubric version than the
+    assessment's (read only)."""
     current = get(session, Assessment, assessment_id).rubric_version_id
-    rows = session.execute(
-        select(Town.name, MarkRow.item_id, User.username, RubricVersion.version)
-        .join(Town, Town.id == MarkRow.town_id).join(User, User.id == MarkRow.reviewer_id)
-        .join(RubricVersion, RubricVersion.id == MarkRow.rubric_version_id)
-        .where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True),
-               MarkRow.rubric_version_id != current)
-        .order_by(Town.name, MarkRow.item_id, User.username)).all()
+    query = (select(Town.name, MarkRow.item_id, User.username, RubricVersion.version)
+             .join(Town, Town.id == MarkRow.town_id).join(User, User.id == MarkRow.reviewer_id)
+             .join(RubricVersion, RubricVersion.id == MarkRow.rubric_version_id)
+             .where(MarkRow.assessment_id == assessment_id, MarkRow.complete.is_(True),
+                    MarkRow.rubric_version_id != current))
+    if town_ids is not None:
+        query = query.where(MarkRow.town_id.in_(list(town_ids)))
+    rows = session.execute(query.order_by(Town.name, MarkRow.item_id, User.username)).all()
     return [MarkToRescore(*row) for row in rows]
 
 
