@@ -14,8 +14,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pypdf import PdfWriter
 
 from scoring.report.cache import PdfCache, content_key
+from scoring.report.ranking import RankingReport
 from scoring.report.render import plan_ranking_parts, render_ranking_html, render_ranking_part_html
-from scoring.report.scorecard import RankingReport
 from scoring.report.worker import Rendered, render_part, render_to_cache
 
 

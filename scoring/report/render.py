@@ -14,14 +14,8 @@ from dataclasses import dataclass, replace
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from scoring.report.scorecard import (
-    AppealLine,
-    CitedPassage,
-    Finding,
-    RankingReport,
-    RankingRow,
-    Scorecard,
-)
+from scoring.report.ranking import RankingReport, RankingRow
+from scoring.report.scorecard import AppealLine, CitedPassage, Finding, Scorecard
 
 # Print limits for user text, in characters. Pango lays out long CJK runs slowly (a
 # 150,000-character comment took 7 s), and a scorecard should stay within 2 to 5 pages; a

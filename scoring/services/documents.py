@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from scoring.report.cache import PdfCache, content_key
 from scoring.report.parallel import RankingJob, run_jobs
+from scoring.report.ranking import RankingReport
 from scoring.report.render import render_ranking_html, render_scorecard_html
-from scoring.report.scorecard import RankingReport
 from scoring.report.worker import (
     Rendered,
     page_count,

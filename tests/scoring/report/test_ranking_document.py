@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from scoring import services
 from scoring.points import format_points
 from scoring.report import parallel
+from scoring.report.ranking import BandLine, RankingReport, RankingRow
 from scoring.report.render import plan_ranking_parts, ranking_layout, render_ranking_html
-from scoring.report.scorecard import BandLine, RankingReport, RankingRow
 from scoring.report.worker import render_document
 from scoring.services import documents as batch
 from scoring.settings import Settings
