@@ -12,6 +12,7 @@ column's content box gets a cell of its own, where it wraps as before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -92,6 +93,7 @@ def _placed(fields: Sequence[tuple[str, int]]) -> str:
     return "".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)  # gaps repeat: integer widths, columns on a grid
 def _spaces(gap: float) -> str:
     """The fewest spaces that end inside the grid cell just before ``gap`` (1/1000 em).
 
