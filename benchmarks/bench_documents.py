@@ -34,8 +34,8 @@ from scoring import services
 from scoring.demo.marks import demo_marks
 from scoring.report.cache import PdfCache
 from scoring.report.pdf import STATIC_DIR, get_renderer
+from scoring.report.ranking import BandLine, RankingReport, RankingRow
 from scoring.report.render import render_scorecard_html
-from scoring.report.scorecard import BandLine, RankingReport, RankingRow
 from scoring.report.worker import page_count, render_document, shutdown_pool, warm_pool
 from scoring.services import documents, exports
 from scoring.settings import ROOT, Settings

@@ -14,8 +14,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pypdf import PdfWriter
 
 from scoring.report.cache import PdfCache, content_key
+from scoring.report.ranking import RankingReport
 from scoring.report.render import plan_ranking_parts, render_ranking_html, render_ranking_part_html
-from scoring.report.scorecard import RankingReport
 from scoring.report.worker import Rendered, render_part, render_to_cache
 
 
@@ -33,8 +33,10 @@ class RankingJob:
         self.parts = plan_ranking_parts(report)
         self.pages = [part.pages for part in self.parts]
         self._html: dict[tuple[int, tuple[int, int]], str] = {}
+        # The whole ranking's HTML when it is one document (built once: the key is its hash).
+        self.single_html = render_ranking_html(report) if len(self.parts) == 1 else ""
         if len(self.parts) == 1:
-            self.key = content_key(render_ranking_html(report))
+            self.key = content_key(self.single_html)
         else:
             self.key = content_key(*(self.html(i) for i in range(len(self.parts))))
         self.path = cache.path(self.key)
@@ -59,8 +61,7 @@ class RankingJob:
     def start(self, pool: ProcessPoolExecutor) -> None:
         """Send the ranking, or its parts (the last, estimated one first), to the workers."""
         if len(self.parts) == 1:
-            html = render_ranking_html(self.report)
-            self.running[pool.submit(render_to_cache, str(self.cache.root), self.key, html)] = (0, (1, 1))
+            self.running[pool.submit(render_to_cache, str(self.cache.root), self.key, self.single_html)] = (0, (1, 1))
         else:
             for index in [len(self.parts) - 1, *range(len(self.parts) - 1)]:
                 self._submit(pool, index)

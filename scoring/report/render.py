@@ -14,14 +14,9 @@ from dataclasses import dataclass, replace
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from scoring.report.scorecard import (
-    AppealLine,
-    CitedPassage,
-    Finding,
-    RankingReport,
-    RankingRow,
-    Scorecard,
-)
+from scoring.report.lines import GRID_PX, Cell, row_cells
+from scoring.report.ranking import RankingReport, RankingRow
+from scoring.report.scorecard import AppealLine, CitedPassage, Finding, Scorecard
 
 # Print limits for user text, in characters. Pango lays out long CJK runs slowly (a
 # 150,000-character comment took 7 s), and a scorecard should stay within 2 to 5 pages; a
@@ -51,19 +46,19 @@ def render_scorecard_html(card: Scorecard) -> str:
 
 @dataclass(frozen=True)
 class RankingLayout:
-    """Column widths and page capacity of the ranking table (A4 landscape, in mm).
+    """Column widths and page capacity of the ranking table (A4 landscape).
 
     Computed here rather than in CSS so that a long ranking can be split into parts whose
-    page numbers are known before rendering (scoring.services.documents). Capacities are taken
-    from rendered pages (tests/scoring/report/test_documents.py checks them).
+    page numbers are known before rendering (scoring.services.documents). Widths are whole
+    multiples of lines.GRID_PX, so that a row's fields can be placed on one line of text
+    (scoring.report.lines). Capacities are taken from rendered pages (tests check them).
     """
 
-    rank_w: float
-    town_w: float
-    num_w: float  # one category / bonus / total column
-    grade_w: float
-    note_w: float
-    tab_px: int  # tab stop of the numbers cell, corrected for WeasyPrint (see ranking_layout)
+    rank_px: int
+    town_px: int
+    num_px: int  # one category / bonus / total column
+    grade_px: int
+    note_px: float
     header_lines: int  # lines of the longest category title
     header_pt: float  # height of the header row
     rows_per_page: int
@@ -72,7 +67,8 @@ class RankingLayout:
 
 # Content box of an A4 landscape page with ranking.html's margins, and the fixed columns.
 _PAGE_W, _PAGE_H = 267.0, 179.0
-_RANK_W, _TOWN_W, _GRADE_W, _MIN_NOTE_W = 12.0, 40.0, 14.0, 38.0
+_PX = 25.4 / 96  # mm
+_RANK_PX, _TOWN_PX, _GRADE_PX, _MIN_NOTE_PX, _MAX_NUM_PX = 45, 150, 51, 142, 69  # 11.9, 39.7, 13.5, 37.6, 18.3 mm
 _PT = 25.4 / 72
 # Heights as scorecard.css sets them: a row is 8pt × 1.35 + 2 × 1pt padding; a header line
 # 7.5pt × 1.25, plus 2 × 1.5pt padding and its 0.75pt rule; the table's 1pt rule on top.
@@ -84,23 +80,39 @@ _SUMMARY_H, _BAND_H = 34.0, 4.8  # title, meta line and heading; one grade band 
 def ranking_layout(report: RankingReport) -> RankingLayout:
     """Return the column widths and rows per page of ``report``'s ranking table."""
     columns = len(report.category_titles) + 2  # categories, bonus, total
-    num_w = min(18.0, math.floor((_PAGE_W - _RANK_W - _TOWN_W - _GRADE_W - _MIN_NOTE_W) / columns * 10) / 10)
-    note_w = round(_PAGE_W - _RANK_W - _TOWN_W - _GRADE_W - columns * num_w, 1)
-    # WeasyPrint 70 draws the gap a tab leaves with Pango units / 1000 instead of / 1024
-    # (draw/text.py, PANGO_GLYPH_EMPTY), so each gap comes out 2.4% wider than laid out;
-    # the stop is shrunk to match for numbers about 22 px wide, in whole px as WeasyPrint
-    # truncates it (test_documents checks that numbers stand under their headers).
-    tab_px = round((num_w * 96 / 25.4 + 0.53) / 1.024)
-    chars_per_line = max(1, int((num_w - 2.2) / (7.5 * 25.4 / 72)))
+    page_px = _PAGE_W / _PX
+    free = page_px - _RANK_PX - _TOWN_PX - _GRADE_PX - _MIN_NOTE_PX
+    num_px = min(_MAX_NUM_PX, int(free / columns) // GRID_PX * GRID_PX)
+    note_px = round(page_px - _RANK_PX - _TOWN_PX - _GRADE_PX - columns * num_px, 2)
+    chars_per_line = max(1, int((num_px - 8) * 0.75 / 7.5))  # content box in pt / 7.5pt characters
     header_lines = max([math.ceil(len(t) / chars_per_line) for t in (*report.category_titles, "加分")])
     header_pt = header_lines * _HEADER_LINE_PT + _HEADER_EXTRA_PT
     table_h = _PAGE_H - (header_pt + _TABLE_RULE_PT) * _PT
     rows_per_page = int(table_h / _ROW_H)
     summary_h = _SUMMARY_H + _BAND_H * max(len(report.band_lines), len(report.bands))
-    return RankingLayout(rank_w=_RANK_W, town_w=_TOWN_W, num_w=num_w, grade_w=_GRADE_W, note_w=note_w,
-                         tab_px=tab_px, header_lines=header_lines, header_pt=header_pt, rows_per_page=rows_per_page,
+    return RankingLayout(rank_px=_RANK_PX, town_px=_TOWN_PX, num_px=num_px, grade_px=_GRADE_PX, note_px=note_px,
+                         header_lines=header_lines, header_pt=header_pt, rows_per_page=rows_per_page,
                          # one row short: the title block is estimated, and part 1 is never the last
                          rows_first_page=max(0, int((table_h - summary_h) / _ROW_H) - 1))
+
+
+def ranking_rows(report: RankingReport, rows: tuple[RankingRow, ...]) -> list[tuple[Cell, ...]]:
+    """The cells of the ranked table's rows: rank to grade placed on one line where they fit
+    their columns (scoring.report.lines), the note in a cell of its own when there is one."""
+    layout = ranking_layout(report)
+    widths = (layout.rank_px, layout.town_px, *[layout.num_px] * (len(report.category_titles) + 2), layout.grade_px)
+    lines = []
+    for row in rows:
+        texts = (str(row.rank) if row.rank is not None else "—", row.town, *row.categories, row.bonus, row.total,
+                 row.grade)
+        cells = row_cells(list(zip(texts, widths, strict=True)))
+        note = row.note + ("；" if row.note and row.vetoes else "") + (f"一票否决：{row.vetoes}" if row.vetoes else "")
+        if note:
+            cells += (Cell(note, 1, False),)
+        else:  # the last cell covers the empty note column: one box fewer
+            cells = (*cells[:-1], replace(cells[-1], span=cells[-1].span + 1))
+        lines.append(cells)
+    return lines
 
 
 @dataclass(frozen=True)
@@ -177,7 +189,8 @@ def render_ranking_html(
     else:
         first_part = incomplete_first or not report.incomplete
     return environment().get_template("ranking.html").render(
-        report=report, layout=ranking_layout(report), rows=rows, incomplete=incomplete, first_page=first_page,
+        report=report, layout=ranking_layout(report), rows=ranking_rows(report, rows), incomplete=incomplete,
+        first_page=first_page,
         total_pages=total_pages, with_summary=first_part, incomplete_first=incomplete_first)
 
 

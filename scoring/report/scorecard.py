@@ -1,4 +1,4 @@
-"""View models of the documents: a town's scorecard (考核结果通报) and the district ranking.
+"""View model of a town's scorecard (考核结果通报); the district ranking's is in ``ranking.py``.
 
 Plain frozen values built from the core's ``Outcome`` and the marks; the web page and the
 PDF both render these, so they can never show different numbers.
@@ -284,65 +284,3 @@ def _with_verification(card: Scorecard) -> Scorecard:
     content = json.dumps(asdict(card) | {"verification": "", "audit_anchor": ""}, ensure_ascii=False, sort_keys=True, default=str)
     code = hashlib.sha256(content.encode()).hexdigest()[:16].upper()
     return replace(card, verification="-".join(code[i:i + 4] for i in range(0, 16, 4)))
-
-
-@dataclass(frozen=True)
-class RankingRow:
-    rank: int | None
-    town: str
-    total: str
-    grade: str
-    categories: tuple[str, ...]
-    bonus: str
-    vetoes: str
-    note: str
-
-
-@dataclass(frozen=True)
-class BandLine:
-    """A grade band as the ranking states it: threshold, quota and how many towns got it."""
-
-    name: str
-    min_total: str
-    quota: str  # "不超过30%（最多2个）", or "" for a band without quota
-    awarded: int
-
-
-@dataclass(frozen=True)
-class RankingReport:
-    district: str
-    assessment: str
-    year: int
-    released: str
-    category_titles: tuple[str, ...]
-    bands: tuple[str, ...]
-    rows: tuple[RankingRow, ...]
-    incomplete: tuple[RankingRow, ...]
-    band_lines: tuple[BandLine, ...] = ()
-    audit_anchor: str = ""  # the newest checkpoint of the audit chain, as on the scorecards
-
-
-def build_ranking(*, rubric: Rubric, outcome: Outcome, district: str, assessment: str, year: int,
-                  released: str, audit_anchor: str = "") -> RankingReport:
-    """Return the district ranking: ranked towns in order, the others (incomplete, not
-    rankable) listed apart with their note in place of a total; places from ``outcome``."""
-    rows, incomplete = [], []
-    for record in outcome.ranking.to_dict("records"):
-        ranked = record["status"] == RANKED
-        note = str(record["grade_note"]) if record["grade_note"] is not None else ""
-        line = RankingRow(
-            rank=int(record["rank"]) if ranked else None, town=record["town"],
-            total=format_points(record["total"]) if ranked else note, grade=record["grade"] or "—",
-            categories=tuple(format_points(record[f"cat:{c.id}"]) if ranked else "—" for c in rubric.categories),
-            bonus=format_points(record["bonus"]), vetoes=record["vetoes"] or "", note=note)
-        (rows if ranked else incomplete).append(line)
-    bands = tuple(f"{b.name}：≥{format_points(to_cents(b.min_total))}分"
-                  + (f"，不超过{b.quota * 100:.0f}%" if b.quota is not None else "") for b in rubric.grades)
-    band_lines = tuple(BandLine(
-        name=b.name, min_total=format_points(to_cents(b.min_total)), awarded=sum(r.grade == b.name for r in rows),
-        quota=f"不超过{b.quota * 100:.0f}%（最多{outcome.places[b.name]}个）" if b.name in outcome.places else "")
-        for b in rubric.grades)
-    return RankingReport(district=district, assessment=assessment, year=year, released=released,
-                         category_titles=tuple(c.title for c in rubric.categories), bands=bands,
-                         rows=tuple(rows), incomplete=tuple(incomplete), band_lines=band_lines,
-                         audit_anchor=audit_anchor)

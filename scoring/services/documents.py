@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from scoring.report.cache import PdfCache, content_key
 from scoring.report.parallel import RankingJob, run_jobs
-from scoring.report.render import render_ranking_html, render_scorecard_html
-from scoring.report.scorecard import RankingReport
+from scoring.report.ranking import RankingReport
+from scoring.report.render import render_scorecard_html
 from scoring.report.worker import (
     Rendered,
     page_count,
@@ -102,7 +102,7 @@ def render_ranking(settings: Settings, report: RankingReport, *, workers: int | 
 
     if not job.cached:
         if len(job.parts) == 1:
-            pdf = render_bounded(render_ranking_html(report), seconds=settings.render_timeout_seconds)
+            pdf = render_bounded(job.single_html, seconds=settings.render_timeout_seconds)
             job.data = None if job.cache.keep(job.key, pdf) else pdf
         else:
             pool = render_pool(workers)

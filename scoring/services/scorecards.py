@@ -13,13 +13,8 @@ from scoring.messages import N_
 from scoring.outcome import Outcome
 from scoring.points import format_points
 from scoring.ranking import RANKED
-from scoring.report.scorecard import (
-    MarkContext,
-    RankingReport,
-    Scorecard,
-    build_ranking,
-    build_scorecard,
-)
+from scoring.report.ranking import RankingReport, build_ranking
+from scoring.report.scorecard import MarkContext, Scorecard, build_scorecard
 from scoring.resolutions import resolve_marks
 from scoring.services.appeals import appeal_lines
 from scoring.services.outcomes import assessment_outcome

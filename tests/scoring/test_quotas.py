@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from scoring.report.scorecard import build_ranking
+from scoring.report.ranking import build_ranking
 from tests.scoring.helpers import outcome_of, town_marks
 
 

@@ -7,7 +7,8 @@ import csv
 import openpyxl
 
 from scoring.ranking_io import ranking_table, write_ranking
-from scoring.report.scorecard import MarkContext, build_ranking, build_scorecard
+from scoring.report.ranking import build_ranking
+from scoring.report.scorecard import MarkContext, build_scorecard
 from tests.scoring.helpers import outcome_of, town_marks
 
 NOTE = "未完成，缺 1 项"

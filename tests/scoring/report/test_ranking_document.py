@@ -9,14 +9,14 @@ import re
 
 import pytest
 from pdfminer.high_level import extract_pages
-from pdfminer.layout import LTTextLine
+from pdfminer.layout import LTChar
 from sqlalchemy.orm import Session
 
 from scoring import services
 from scoring.points import format_points
 from scoring.report import parallel
+from scoring.report.ranking import BandLine, RankingReport, RankingRow
 from scoring.report.render import plan_ranking_parts, ranking_layout, render_ranking_html
-from scoring.report.scorecard import BandLine, RankingReport, RankingRow
 from scoring.report.worker import render_document
 from scoring.services import documents as batch
 from scoring.settings import Settings
@@ -85,25 +85,58 @@ def test_part_numbering_is_corrected_when_a_page_count_was_misjudged(demo_settin
     assert re.findall(r"测试镇\d{4}", "".join(pages)) == [f"测试镇{i:04d}" for i in range(1, 261)]
 
 
-def test_ranking_numbers_stand_under_their_headers(demo_settings: Settings, demo_session: Session) -> None:
-    # Guards the tab-stop correction in render.ranking_layout (WeasyPrint draws tab gaps 2.4% wide).
+def test_every_field_of_a_row_stands_under_its_header(demo_settings: Settings, demo_session: Session) -> None:
+    # Rows are one line of text with fields placed by spaces and tabs (scoring.report.lines);
+    # a town too long for its column, or with characters of unknown width, gets its own cell.
     report = services.district_ranking(demo_session, 1)
     demo_session.rollback()
+    long_name, latin = "特别长的名字用来测试单位栏换行的街道办事处", "Harbour-Town港区"
+    rows = (report.rows[0], dataclasses.replace(report.rows[1], town=long_name),
+            dataclasses.replace(report.rows[2], town=latin), *report.rows[3:])
+    report = dataclasses.replace(report, rows=rows)
     pdf = render_document(render_ranking_html(report))
-    lines = [(round(line.y0), line.x0, line.get_text().strip()) for page in extract_pages(io.BytesIO(pdf))
-             for line in _text_lines(page)]
-    first = report.rows[0]
-    row_y = next(y for y, _, t in lines if t == first.town)
-    in_row = {t: x for y, x, t in lines if y == row_y}
-    headers = {t: x for _, x, t in lines if t in ("加分", "总分")}
-    mm = 72 / 25.4
-    assert abs(in_row[first.total] - headers["总分"]) < 1 * mm
-    assert abs(in_row[first.bonus] - headers["加分"]) < 1 * mm
+
+    page = next(extract_pages(io.BytesIO(pdf)))
+    lines = _words_by_line(page)
+    header_y = next(y for y, words in lines.items() if words and words[0][0] == "名次")
+    header = [x for _, x in lines[header_y]]
+    assert len(header) == len(report.category_titles) + 6  # rank, town, categories, bonus, total, grade, note
+    text = pdfcheck.squash(pdfcheck.pdf_text(pdf))
+    assert long_name in text and latin in text  # wrapped or whole, never cut
+    checked = 0
+    for row in report.rows:
+        y = next((y for y, words in lines.items() if words and words[0][0] == str(row.rank)
+                  and y < header_y), None)
+        if y is None:
+            continue  # on a later page
+        fields = [str(row.rank), row.town, *row.categories, row.bonus, row.total, row.grade]
+        words = lines[y][:len(fields)]
+        for column, ((word, x), field) in enumerate(zip(words, fields, strict=True)):
+            assert word == field or (column == 1 and field.startswith(word)), (row.town, column, word)
+            assert abs(x - header[column]) < 0.5, (row.town, field)  # pt: under its header's first glyph
+            checked += 1
+    assert checked >= 5 * (len(report.category_titles) + 4)
 
 
-def _text_lines(layout):
+def _words_by_line(page) -> dict[int, list[tuple[str, float]]]:
+    """The words of each printed line (by baseline): runs of glyphs between spaces or gaps."""
+    chars = sorted(_chars(page), key=lambda c: (-round(c.y0), c.x0))
+    lines: dict[int, list[tuple[str, float]]] = {}
+    previous = None
+    for char in chars:
+        words = lines.setdefault(round(char.y0), [])
+        blank = char.get_text().isspace() or char.get_text() == "\u3000"
+        if not blank and (previous is None or previous[0] != round(char.y0) or char.x0 - previous[1] > 2):
+            words.append((char.get_text(), char.x0))
+        elif not blank:
+            words[-1] = (words[-1][0] + char.get_text(), words[-1][1])
+        previous = None if blank else (round(char.y0), char.x1)
+    return lines
+
+
+def _chars(layout):
     for obj in getattr(layout, "_objs", []) or []:
-        if isinstance(obj, LTTextLine):
+        if isinstance(obj, LTChar):
             yield obj
         else:
-            yield from _text_lines(obj)
+            yield from _chars(obj)
