@@ -223,7 +223,7 @@ class AuditEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    request_id: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
     mac: Mapped[str | None] = mapped_column(String(64))  # HMAC of hash, key outside the database
 
 
@@ -315,11 +315,11 @@ class SecurityEvent(Base):
     __tablename__ = "security_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # forbidden, not_found, stale_edit
+    kind: Mapped[str] = mapped_column(String(32), index=True)  # forbidden, not_found, stale_edit
     status: Mapped[int] = mapped_column(Integer)
     ip: Mapped[str] = mapped_column(String(64), default="", index=True)
     user_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: an event outlives its user
-    username: Mapped[str] = mapped_column(String(64), default="")
+    username: Mapped[str] = mapped_column(String(64), default="", index=True)
     method: Mapped[str] = mapped_column(String(8), default="")
     route: Mapped[str] = mapped_column(String(100), default="")  # the endpoint, e.g. review.save_mark
     path: Mapped[str] = mapped_column(String(300), default="")
