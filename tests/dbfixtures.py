@@ -170,3 +170,14 @@ def ids(db) -> dict:
     db.rollback()
     return {"towns": towns, "users": users, "released": assessments[2024], "scoring": assessments[2025]}
 
+
+
+@pytest.fixture
+def redis_ready(settings):
+    """Skip a test that needs the test settings' Redis when it does not answer (fail under REQUIRE_REDIS)."""
+    from scoring import jobs
+
+    if not jobs.redis_available(settings):
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail(f"REQUIRE_REDIS is set but Redis does not answer at {settings.redis_url}")
+        pytest.skip(f"Redis not reachable at {settings.redis_url}")

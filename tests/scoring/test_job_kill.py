@@ -25,14 +25,6 @@ from tests.conftest import ROOT
 RQ = Path(sys.executable).with_name("rq")
 
 
-@pytest.fixture
-def redis_ready(settings):
-    if not jobs.redis_available(settings):
-        if os.environ.get("REQUIRE_REDIS"):
-            pytest.fail(f"REQUIRE_REDIS is set but Redis does not answer at {settings.redis_url}")
-        pytest.skip(f"Redis not reachable at {settings.redis_url}")
-
-
 def _worker(settings) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([str(RQ), "worker", "--burst", "--url", settings.redis_url, settings.job_queue],

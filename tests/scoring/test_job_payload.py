@@ -3,22 +3,11 @@ queue must not learn the database's password (the worker has its own environment
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from rq.job import Job
 
 from scoring import jobs
 
 SECRET = "s3cret-pw-of-the-database"
-
-
-@pytest.fixture
-def redis_ready(settings):
-    if not jobs.redis_available(settings):
-        if os.environ.get("REQUIRE_REDIS"):
-            pytest.fail(f"REQUIRE_REDIS is set but Redis does not answer at {settings.redis_url}")
-        pytest.skip(f"Redis not reachable at {settings.redis_url}")
 
 
 def test_a_queued_job_holds_no_database_password(settings, redis_ready):

@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import io
-import os
 import zipfile
-
-import pytest
 
 from scoring import jobs, services
 from tests import pdfcheck
-
-
-@pytest.fixture
-def redis_ready(settings):
-    if not jobs.redis_available(settings):
-        if os.environ.get("REQUIRE_REDIS"):
-            pytest.fail(f"REQUIRE_REDIS is set but Redis does not answer at {settings.redis_url}")
-        pytest.skip(f"Redis not reachable at {settings.redis_url}")
 
 
 def test_a_town_leader_downloads_the_released_scorecard_with_the_pages_numbers(client, auth, ids, db):

@@ -9,7 +9,6 @@ reviewer's evidence panel show where the text stands. A file past the time limit
 from __future__ import annotations
 
 import io
-import os
 import time
 
 import pytest
@@ -120,14 +119,6 @@ def test_while_pending_the_dashboard_says_so_and_asks_the_script_to_refresh(make
     assert "data-text-states-url" in dashboard and "evidence_states.js" in dashboard
     town.post("/lang/en", data={"next": "/town/"})
     assert states(town, ids)["待提取.txt"]["label"] == "Waiting for text extraction"
-
-
-@pytest.fixture
-def redis_ready(settings):
-    if not jobs.redis_available(settings):
-        if os.environ.get("REQUIRE_REDIS"):
-            pytest.fail(f"REQUIRE_REDIS is set but Redis does not answer at {settings.redis_url}")
-        pytest.skip(f"Redis not reachable at {settings.redis_url}")
 
 
 def test_an_upload_is_extracted_by_the_rq_worker_on_redis(make_client, ids, db, settings, redis_ready):
