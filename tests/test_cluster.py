@@ -30,7 +30,6 @@ from scoring.settings import instance_secret
 from scoring.store import operations, queries
 from scoring.store.audit import SYSTEM
 from scoring.store.models import MarkRow
-from tests.web.test_documents_web import redis_ready  # noqa: F401 - the fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

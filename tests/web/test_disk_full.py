@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 from scoring import jobs
 from scoring.store.models import AuditEvent, Blob, DocumentExport, EvidenceFile
 from tests import pdfcheck
-from tests.web.test_documents_web import redis_ready  # noqa: F401 - the fixture
 from tests.web.test_town import open_submission
 
 ON_DISK_ONLY_ON_SQLITE = "on PostgreSQL evidence and ZIPs are kept in the database, not on this disk"
@@ -145,7 +144,7 @@ def test_the_zip_on_a_full_cache_disk_is_made_and_downloads_whole(client, auth, 
 
 
 def test_a_zip_the_full_blob_store_cannot_hold_fails_with_its_reason_and_is_made_once_there_is_room(
-        client, auth, ids, db, settings, tiny_disk, redis_ready):  # noqa: F811 - the fixture
+        client, auth, ids, db, settings, tiny_disk, redis_ready):
     if settings.database_url:
         pytest.skip(ON_DISK_ONLY_ON_SQLITE)
     storage = tiny_disk(settings.evidence_path, "4m")

@@ -10,7 +10,6 @@ from scoring.services.documents import scorecard_pdf
 from scoring.store import queries
 from scoring.store.audit import Actor
 from tests import pdfcheck
-from tests.web.test_documents_web import redis_ready  # noqa: F401 - the fixture
 
 
 @pytest.mark.parametrize("forged", ["/etc/passwd", "evidence"])
