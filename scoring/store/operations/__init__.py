@@ -25,14 +25,13 @@ from scoring.store.operations.assignments import (
     assign,
     assign_by_department,
     copy_assignments,
-    declare_conflict,
     reassign_town,
     set_matrix,
     set_reviewer_towns,
     unassign,
-    withdraw_conflict,
 )
 from scoring.store.operations.base import operation
+from scoring.store.operations.conflicts import declare_conflict, withdraw_conflict
 from scoring.store.operations.evidence import (
     add_evidence,
     begin_extraction,
