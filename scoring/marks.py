@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import Field, ValidationError, create_model
 
 from scoring.errors import InvalidMark
-from scoring.messages import N_
+from scoring.messages import N_, Message
 from scoring.methods import METHODS, frame_columns, input_owner, mark_inputs, method_of
 from scoring.methods.deduct import Deduction
 from scoring.rubric import Rubric
@@ -202,3 +202,10 @@ def needs_confirmation(kind: str, method_kind: str | None, inputs: dict) -> bool
         method = METHODS.get(method_kind or "")
         return bool(method and method.EMPTY_IS_FULL) and not any(inputs.get(f) for f in method.FIELDS)
     return kind == "bonus" and not inputs.get("claims")
+
+
+def unconfirmed_hold(rubric: Rubric, item_id: str, inputs: dict) -> Message | None:
+    """Why these inputs stay a draft until the reviewer confirms them (``needs_confirmation``), or None."""
+    kind = rubric.kind_of(item_id)
+    method = rubric.item(item_id).method.kind if kind == "item" else None
+    return UNCONFIRMED[kind] if kind and needs_confirmation(kind, method, inputs) else None

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from scoring import phases
 from scoring.errors import InvalidMark, NotFound, NotPermitted
-from scoring.marks import Mark, mark_table, read_mark
+from scoring.marks import Mark, mark_table, read_mark, unconfirmed_hold
 from scoring.messages import N_, Message
 from scoring.method_points import mark_points
 from scoring.points import format_points
@@ -37,13 +37,13 @@ class SavedMark:
 
 def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: int, item_id: str,
                 reviewer_id: int, inputs: dict, expected_version: int, running_total: bool = True,
-                hold: Message | None = None) -> SavedMark:
+                confirmed: bool = True) -> SavedMark:
     """Save a reviewer's mark (or draft) after checking the assignment; return the new state.
 
     Inputs that do not yet form a valid mark are kept as a draft (nothing typed is lost)
     and do not count; over a complete mark, that mark keeps counting. A stale edit raises
-    StaleEdit with the current value; input that cannot be kept raises InvalidMark. ``hold``
-    keeps valid inputs as a draft (full marks not yet confirmed, see operations.save_mark).
+    StaleEdit with the current value; input that cannot be kept raises InvalidMark. Unless
+    ``confirmed``, valid inputs that would give full marks stay a draft (``marks.needs_confirmation``).
     The item's points and the town's total come from this town's marks (``running``).
     """
     context = queries.save_context(session, assessment_id, town_id, reviewer_id, item_id)
@@ -52,6 +52,7 @@ def record_mark(session: Session, actor: Actor, *, assessment_id: int, town_id: 
     if context.town is None:
         raise NotFound("town not in this assessment")
     rubric = queries.rubric_of_version(session, context.rubric_version_id)
+    hold = None if confirmed else unconfirmed_hold(rubric, item_id, inputs)
     inputs = _resolve_citations(session, assessment_id, town_id, item_id, inputs)
     saved = operations.save_mark(session, actor, assessment_id=assessment_id, town_id=town_id, item_id=item_id,
                                  reviewer_id=reviewer_id, inputs=inputs, expected_version=expected_version,

@@ -164,10 +164,10 @@ def shown_points(html: str, item: str) -> str:
 @given(steps=st.lists(st.tuples(st.sampled_from(["A1", "A2", "B2"]), st.sampled_from(KINDS_OF_INPUT)),
                       min_size=1, max_size=6))
 def test_any_sequence_of_autosaves_leaves_every_page_up_with_the_right_numbers(client, auth, ids, db, steps):
-    from scoring.marks import read_mark
+    from scoring.marks import needs_confirmation, read_mark
     from scoring.services.marks import _points_text
     from scoring.store import queries
-    from web.review.forms import inputs_from_fields, needs_confirmation
+    from web.review.forms import inputs_from_fields
 
     auth.login("sifaju")
     rubric = queries.assessment_rubric(db, ids["scoring"])

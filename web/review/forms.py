@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-from scoring.marks import needs_confirmation  # noqa: F401 - re-exported for the view
 from scoring.methods import METHODS
 
 _CLAIM = re.compile(r"^claim-(\d{1,3})-(matter|level)$")

@@ -21,7 +21,6 @@ from flask_login import current_user
 
 from scoring import services
 from scoring.errors import InvalidInput, InvalidMark
-from scoring.marks import UNCONFIRMED
 from scoring.messages import N_
 from scoring.services.coverage import TownEvidence
 from scoring.store import operations, queries
@@ -29,7 +28,7 @@ from web.db import get_session
 from web.evidence_states import text_states
 from web.i18n import translate
 from web.permissions import actor, role_required
-from web.review.forms import inputs_from_fields, needs_confirmation
+from web.review.forms import inputs_from_fields
 from web.review.highlight import highlight
 from web.review.panel import evidence_panel
 
@@ -102,17 +101,12 @@ def save_mark(assessment_id: int, town_id: int, item_id: str):
     if not str(version).isdigit():
         abort(400)
     inputs = inputs_from_fields(fields)
-    session = get_session()
-    rubric = queries.rubric_of_version(session, queries.assessment_rubric_version(session, assessment_id))
-    kind = rubric.kind_of(item_id)
-    method = rubric.item(item_id).method.kind if kind == "item" else None
     # The save button (or 无扣分) confirms full marks; a keystroke in the comment does not.
     confirmed = payload.get("confirm") is True or bool(fields.get("full_marks") or fields.get("confirm"))
-    hold = UNCONFIRMED[kind] if needs_confirmation(kind or "", method, inputs) and not confirmed else None
     try:
         saved = services.record_mark(
-            session, actor(), assessment_id=assessment_id, town_id=town_id, item_id=item_id,
-            reviewer_id=current_user.user_id, inputs=inputs, expected_version=int(version), hold=hold,
+            get_session(), actor(), assessment_id=assessment_id, town_id=town_id, item_id=item_id,
+            reviewer_id=current_user.user_id, inputs=inputs, expected_version=int(version), confirmed=confirmed,
             running_total=False)  # aggregates stay hidden from reviewers (their own item points only)
     except InvalidMark as exc:
         return jsonify({"error": "invalid", "field": exc.field, "message": translate(exc.message)}), 422
