@@ -4,7 +4,7 @@ An outcome is labelled with the data version it was computed at (``queries.data_
 the newest audit id: every write audits itself, so nothing an outcome depends on changes
 without it changing). A page at a newer version brings the newest outcome it knows up to
 date instead of computing the district again: it reads the audit events since, and if
-they are only marks (and appeals) of some towns, or writes no outcome depends on (sign-ins,
+they are only marks (appeals, resolutions) of some towns, or writes no outcome depends on (sign-ins,
 evidence, deadlines ...), it computes those towns again from their marks
 (``outcome.with_towns``); any other event (an assignment, a rubric, a rename ...) or a long
 gap computes the whole assessment again. Each worker keeps the last few outcomes in memory;
@@ -38,11 +38,11 @@ _FILES_KEPT = 64
 _CATCH_UP_EVENTS = 5000  # more events than this since the newest outcome: compute it again
 _CATCH_UP_SHARE = 0.25  # more towns changed than this share (and than 16): compute it again
 _WRITE_EVERY = 500  # events after which a caught-up outcome is written for the other workers
-# Writes that change no outcome; a mark's or an appeal's only changes its own town's.
+# Writes that change no outcome; a mark's, an appeal's or a resolution's only changes its own town's.
 NEUTRAL = frozenset({"login", "user.logout", "user.password", "user.password_reset", "user.create",
                      "district.create", "town.create", "evidence.add", "assessment.deadlines", "ranking.snapshot",
                      "assessment.document"})
-TOWN_EVENTS = ("mark.", "appeal.")
+TOWN_EVENTS = ("mark.", "appeal.", "disagreement.")
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,10 @@ def same_outcome(a, b) -> None:
     pd.testing.assert_frame_equal(a.ranking.reset_index(drop=True), b.ranking.reset_index(drop=True))
     assert a.places == b.places
     for town in set(a.bonus_matters["town"]) | set(b.bonus_matters["town"]):
+        # the town label's dtype follows the marks table's (a resolution's marks come as pandas strings)
         pd.testing.assert_frame_equal(a.bonus_matters[a.bonus_matters["town"] == town].reset_index(drop=True),
-                                      b.bonus_matters[b.bonus_matters["town"] == town].reset_index(drop=True))
+                                      b.bonus_matters[b.bonus_matters["town"] == town].reset_index(drop=True),
+                                      check_dtype=False)
 
 
 def fresh(session, ids):
@@ -164,6 +166,37 @@ def test_the_outcome_brought_up_to_date_after_saves_equals_a_fresh_computation(s
     assignment = next(a for a in queries.assignments(session, ids["scoring"]) if a.item_id.startswith("A"))
     operations.unassign(session, Actor(ids["users"]["admin"], "admin"), assignment.id)  # withdraws marks
     same_outcome(services.assessment_outcome(session, ids["scoring"])[1], fresh(session, ids))
+
+
+def test_a_resolution_brings_the_outcome_up_to_date_in_its_town_only(session, ids, monkeypatch):
+    """A disagreement resolved in one town: pages see what a computation from scratch gives
+    (the resolution counts as the item's one mark), and the district is not computed again."""
+    from scoring.resolutions import apply_resolutions
+    from scoring.store.resolutions import resolved_marks
+
+    rubric = queries.assessment_rubric(session, ids["scoring"])
+    item = next(i for _, i in rubric.all_items() if i.method.kind == "deduct")
+    item_id = item.id
+    save(session, ids, item_id, {"deductions": [{"rule": item.method.rules[0].id, "count": 1, "reason": "缺材料"}]})
+    before = services.assessment_outcome(session, ids["scoring"])[1]
+    operations.resolve_disagreement(session, Actor(ids["users"]["admin"], "admin"), assessment_id=ids["scoring"],
+                                    town_id=ids["towns"][TOWN], item_id=item_id, reason="复核后裁定",
+                                    inputs={"deductions": []})  # full marks after all
+
+    def whole_district(*args, **kwargs):
+        raise AssertionError("the whole district was computed again for one town's resolution")
+
+    monkeypatch.setattr(cache, "compute_outcome", whole_district)
+    after = services.assessment_outcome(session, ids["scoring"])[1]
+    monkeypatch.undo()
+    towns = list(queries.assessment_towns(session, ids["scoring"]).values())
+    table = apply_resolutions(counting_marks(session, ids["scoring"]).table, resolved_marks(session, ids["scoring"]))
+    same_outcome(after, compute_outcome(rubric, table, towns))
+    def item_points(outcome):
+        scores = outcome.item_scores
+        return scores[(scores["town"] == TOWN) & (scores["item"] == item_id)]["points"].item()
+
+    assert item_points(after) != item_points(before)  # the resolution counts
 
 
 def test_column_wise_marks_are_the_validated_marks_and_an_edit_outside_the_service_is_named(session, ids):
