@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,37 @@ def codes_of(values: pd.Series, names: list[str] | pd.Index) -> np.ndarray:
         lookup = np.append(index.get_indexer(values.cat.categories), -1)
         return lookup[values.cat.codes.to_numpy()]  # code -1 (missing) picks the appended -1
     return index.get_indexer(values.to_numpy())
+
+
+class Labels(NamedTuple):
+    """A text column as a categorical holds it: each row's code into ``names`` (-1: no value)."""
+
+    codes: np.ndarray
+    names: Sequence
+
+
+_SHORT = 64  # up to this many values a Python loop beats building a hash table
+
+
+def column_values(column: pd.Series, rows: np.ndarray) -> np.ndarray | Labels:
+    """These rows of a frame's column as an array, a categorical one as Labels (not expanded)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return Labels(column.cat.codes.to_numpy()[rows], column.cat.categories)
+    return column.to_numpy()[rows]
+
+
+def positions(values: np.ndarray | Labels, names: Mapping[str, int]) -> np.ndarray:
+    """Position of each value in ``names`` (name -> position), -1 when absent or no value.
+
+    Labels are looked up once per distinct name; a long plain column is factorised first, a
+    short one (a single mark's) looked up value by value without building any table."""
+    if not isinstance(values, Labels):
+        if len(values) <= _SHORT:
+            return np.array([names.get(value, -1) for value in values.tolist()], dtype=np.int64)
+        codes, uniques = pd.factorize(values)  # a missing value (None, NaN) gets code -1
+        values = Labels(codes, uniques)
+    lookup = np.array([names.get(name, -1) for name in values.names] + [-1], dtype=np.int64)
+    return lookup[values.codes]  # code -1 picks the appended -1
 
 
 def town_codes(table: MarkTable, extra: Sequence[str] | None) -> tuple[np.ndarray, list[str]]:

@@ -121,6 +121,7 @@ class MarkTable:
 
 METHOD_COLUMNS = frame_columns()
 MARK_COLUMNS = ["town", "item", "reviewer", "triggered", "not_applicable", *METHOD_COLUMNS]
+VALUE_COLUMNS = MARK_COLUMNS[3:]  # the names of ``frame_values``' row values
 
 
 def frame_values(mark: MarkBase) -> tuple[tuple, tuple, tuple]:

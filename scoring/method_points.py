@@ -1,20 +1,23 @@
 """Each mark's points: every scoring method turns a reviewer's inputs into cents, in arrays.
 
 Array code over the whole ``MarkTable`` at once (4.8 M marks take about a second): the
-rows of each method's items go to that method's ``points`` (``scoring.methods.<kind>``);
-``mark_points`` gives the per-mark frame, ``scoring.results`` combines the marks.
+rows of each method's items go to that method's ``points`` (``scoring.methods.<kind>``) as a
+``Batch`` of arrays; ``values_points`` builds the same batches for a few marks without frames
+(a save's one mark). ``mark_points`` gives the per-mark frame, ``scoring.results`` combines the marks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from scoring.frames import codes_of, rows_of, town_codes  # noqa: F401 - re-exported
-from scoring.marks import MarkTable
+from scoring.frames import codes_of, column_values, rows_of, town_codes  # noqa: F401 - re-exported
+from scoring.marks import VALUE_COLUMNS, MarkTable
 from scoring.methods import KINDS, METHODS, Batch
+from scoring.methods.base import NO_DEDUCTIONS, Deductions
 from scoring.rubric import Rubric
 
 
@@ -26,10 +29,12 @@ class ItemTables:
         self.items = [item for _, item in pairs]
         self.ids = [item.id for item in self.items]
         self.id_index = pd.Index(self.ids)  # looked up on every computation: hashed once
+        self.code = {item_id: index for index, item_id in enumerate(self.ids)}  # the same, for a few marks
         self.category_ids = [category.id for category in rubric.categories]
         self.category = np.array([self.category_ids.index(category.id) for category, _ in pairs])
         self.max = np.array([item.max_cents for item in self.items], dtype=np.int64)
         self.kind = np.array([KINDS.index(item.method.kind) for item in self.items])
+        self.kind_of_code = np.append(self.kind, -1).astype(np.int64)  # code -1 (not a scored item) picks -1
         self.na_policy = np.array([item.not_applicable for item in self.items], dtype=object)
 
 
@@ -65,24 +70,84 @@ class MarkPoints:
 
 def compute_mark_points(tables: ItemTables, table: MarkTable) -> MarkPoints:
     """Compute each mark's points (cents) with array operations; see ``mark_points``."""
-    marks = table.marks
+    marks, deductions = table.marks, table.deductions
     codes = codes_of(marks["item"], tables.id_index)
-    is_item = codes >= 0
-    safe = codes.clip(0)
-    kind = np.where(is_item, tables.kind[safe], -1)
-    points = np.full(len(marks), np.nan)
-    occurrences = np.zeros(len(marks), dtype=np.int64)
-    not_applicable = marks["not_applicable"].to_numpy(dtype=bool) & is_item
-    for index, name in enumerate(KINDS):
+    kind = _kinds(tables, codes)
+    # each deduction's mark row (-1: none) and that mark's method
+    owner = (rows_of(marks, deductions["mark_id"].to_numpy()) if len(deductions) and len(marks)
+             else np.zeros(0, dtype=np.int64))
+    owner_kind = np.where(owner >= 0, kind[owner.clip(0)], -1)
+    counts = deductions["count"].to_numpy()
+
+    def batch(name: str, rows: np.ndarray) -> Batch:
+        columns = {column: column_values(marks[column], rows) for column in METHODS[name].FRAME}
+        found = NO_DEDUCTIONS
+        mine = np.flatnonzero(owner_kind == KINDS.index(name))
+        if mine.size:
+            slot = np.full(len(marks), -1, dtype=np.int64)
+            slot[rows] = np.arange(len(rows))
+            found = Deductions(slot[owner[mine]], column_values(deductions["rule"], mine),
+                               counts[mine].astype(np.int64))
+        return Batch(codes[rows], tables.max[codes[rows]], columns, found)
+
+    return _computed(tables, codes, kind, marks["not_applicable"].to_numpy(dtype=bool), batch)
+
+
+_VALUE_AT = {name: index for index, name in enumerate(VALUE_COLUMNS)}
+_FEW = 64  # marks up to which the methods present are listed rather than all tried
+
+
+def values_points(tables: ItemTables, marks: Sequence[tuple[str, tuple]]) -> MarkPoints:
+    """The points of a few marks, each given as (item id, ``marks.frame_values``), without frames.
+
+    Exactly what ``compute_mark_points`` gives for a table of these marks: the same methods'
+    ``points`` on arrays of these rows alone (one saved mark, a reviewer's sheet: 2 ms of frames
+    for one mark otherwise)."""
+    codes = np.array([tables.code.get(item, -1) for item, _ in marks], dtype=np.int64)
+    kind = _kinds(tables, codes)
+
+    def batch(name: str, rows: np.ndarray) -> Batch:
+        picked = [marks[row][1] for row in rows.tolist()]
+        columns = {column: np.array([values[0][_VALUE_AT[column]] for values in picked], dtype=object)
+                   for column in METHODS[name].FRAME}
+        owner, rules, counts = [], [], []
+        for slot, (_, own, _) in enumerate(picked):
+            for rule, count in own:
+                owner.append(slot)
+                rules.append(rule)
+                counts.append(count)
+        found = (Deductions(np.array(owner, dtype=np.int64), np.array(rules, dtype=object),
+                            np.array(counts, dtype=np.int64)) if owner else NO_DEDUCTIONS)
+        return Batch(codes[rows], tables.max[codes[rows]], columns, found)
+
+    not_applicable = np.array([values[0][_VALUE_AT["not_applicable"]] for _, values in marks], dtype=bool)
+    return _computed(tables, codes, kind, not_applicable, batch)
+
+
+def _kinds(tables: ItemTables, codes: np.ndarray) -> np.ndarray:
+    """Each mark's method (position in KINDS; -1: not a scored item)."""
+    return tables.kind_of_code[codes]
+
+
+def _computed(tables: ItemTables, codes: np.ndarray, kind: np.ndarray, not_applicable: np.ndarray,
+              batch: Callable[[str, np.ndarray], Batch]) -> MarkPoints:
+    """Each method's points over its rows (``batch`` gives them as arrays); a not applicable mark
+    has none, and a mark its method cannot score is unusable."""
+    points = np.full(len(codes), np.nan)
+    occurrences = np.zeros(len(codes), dtype=np.int64)
+    not_applicable = not_applicable & (codes >= 0)
+    # A few marks: only their own methods (each empty one would cost a scan and a call).
+    present = range(len(KINDS)) if len(kind) > _FEW else sorted(set(kind.tolist()) - {-1})
+    for index in present:
         rows = np.flatnonzero(kind == index)
         if not rows.size:
             continue
-        batch = Batch(marks, table.deductions, rows, codes[rows], tables.max[codes[rows]])
-        computed = METHODS[name].points(tables.items, batch)
+        name = KINDS[index]
+        computed = METHODS[name].points(tables.items, batch(name, rows))
         points[rows] = computed.points
         if computed.occurrences is not None:
             occurrences[rows] = computed.occurrences
-    unusable = is_item & ~not_applicable & np.isnan(points)
+    unusable = (codes >= 0) & ~not_applicable & np.isnan(points)
     points[not_applicable] = np.nan
     return MarkPoints(codes, points, not_applicable, occurrences, unusable)
 

@@ -22,14 +22,15 @@ and a template partial ``web/templates/review/methods/<kind>.html`` (its form in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from functools import wraps
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 import numpy as np
-import pandas as pd
 
 from scoring.errors import InvalidMark
+from scoring.frames import Labels
 from scoring.messages import Message
 from scoring.values import Loc
 
@@ -40,21 +41,35 @@ if TYPE_CHECKING:
     from scoring.rubric.model import Item
 
 Found = tuple[Loc, Message | str]
+T = TypeVar("T")
+
+
+class Deductions(NamedTuple):
+    """A batch's deductions: the batch row each one belongs to, its rule and its count."""
+
+    rows: np.ndarray
+    rules: np.ndarray | Labels
+    counts: np.ndarray
+
+
+NO_DEDUCTIONS = Deductions(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True)
 class Batch:
-    """The mark rows of one method's items, for its vectorised points.
+    """The marks of one method's items, as arrays, for its points: the one home of its rule.
 
-    ``rows`` are positions in ``marks``; ``items`` the item index (rubric order) of each row;
-    ``max_cents`` each row's item maximum. ``deductions`` is the table's deductions frame.
+    Built from the district's MarkTable or from a few marks' values alike (``method_points``),
+    so a single saved mark is scored by the same code as 4.8 M. ``items`` is each row's item
+    index (rubric order) and ``max_cents`` its item's maximum; ``columns`` holds the method's
+    ``FRAME`` columns, a value per row (text may come as ``Labels``: look it up with
+    ``frames.positions``; a number column may be of dtype object); ``deductions`` its rows'.
     """
 
-    marks: pd.DataFrame
-    deductions: pd.DataFrame
-    rows: np.ndarray
     items: np.ndarray
     max_cents: np.ndarray
+    columns: Mapping[str, np.ndarray | Labels]
+    deductions: Deductions = NO_DEDUCTIONS
 
 
 class Computed(NamedTuple):
@@ -138,3 +153,23 @@ def per_item(items: Sequence[Item], value: Callable[[Item], float], default: flo
         if got is not None:
             out[index] = got
     return out
+
+
+def per_items(build: Callable[[Sequence[Item]], T]) -> Callable[[Sequence[Item]], T]:
+    """``build(items)`` remembered per item list: a rubric's tables are built once, not per save.
+
+    The list is held beside its value, so its id is not reused while remembered."""
+    memo: dict[int, tuple[Sequence[Item], T]] = {}
+
+    @wraps(build)
+    def remembered(items: Sequence[Item]) -> T:
+        found = memo.get(id(items))
+        if found is not None and found[0] is items:
+            return found[1]
+        if len(memo) > 64:
+            memo.clear()
+        value = build(items)
+        memo[id(items)] = (items, value)
+        return value
+
+    return remembered

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
+
 from scoring.messages import N_
 from scoring.methods.base import (
     Batch,
@@ -51,7 +53,7 @@ def validate(item: Item, mark: Mark) -> None:
 
 
 def points(items: Sequence[Item], batch: Batch) -> Computed:
-    met = batch.marks["met"].to_numpy(dtype=float)[batch.rows]
+    met = np.asarray(batch.columns["met"], dtype=float)
     return Computed(met * batch.max_cents)
 
 

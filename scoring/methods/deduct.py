@@ -14,13 +14,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import Field
 
-from scoring.frames import codes_of, rows_of
+from scoring.frames import positions
 from scoring.lookalike import duplicates
 from scoring.messages import N_
-from scoring.methods.base import Batch, CellRule, Column, Computed, Explanation, Found, require
+from scoring.methods.base import (
+    Batch,
+    CellRule,
+    Column,
+    Computed,
+    Explanation,
+    Found,
+    per_items,
+    require,
+)
 from scoring.points import format_points, to_cents
 from scoring.values import (
     MAX_REASON_CHARS,
@@ -109,14 +117,9 @@ def validate(item: Item, mark: Mark) -> None:
                 N_("本项没有扣分规则 %(rule)s", rule=deduction.rule))
 
 
-_RULE_TABLES: dict[int, tuple] = {}  # id(items) -> (items, rule tables): built once per rubric's item list
-
-
-def _rule_tables(items: Sequence[Item]) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
-    """The rules' ids, and per item × rule the amount (-1: no such rule) and cap, and each item's cap."""
-    found = _RULE_TABLES.get(id(items))
-    if found is not None and found[0] is items:  # the list is held here, so its id is not reused
-        return found[1]
+@per_items
+def _rule_tables(items: Sequence[Item]) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+    """The rules' columns by id, and per item × rule the amount (-1: no such rule) and cap, and each item's cap."""
     rules = sorted({rule.id for item in items if item.method.kind == KIND for rule in item.method.rules})
     amount = np.full((len(items), max(len(rules), 1)), -1, dtype=np.int64)  # -1: no such rule
     cap = np.full_like(amount, NO_CAP)
@@ -130,32 +133,23 @@ def _rule_tables(items: Sequence[Item]) -> tuple[pd.Index, np.ndarray, np.ndarra
                 cap[index, column] = to_cents(rule.cap) if rule.cap is not None else NO_CAP
     for table in (amount, cap, item_cap):
         table.setflags(write=False)  # shared between calls
-    if len(_RULE_TABLES) > 64:
-        _RULE_TABLES.clear()
-    tables = (pd.Index(rules), amount, cap, item_cap)
-    _RULE_TABLES[id(items)] = (items, tables)
-    return tables
+    return {rule: column for column, rule in enumerate(rules)}, amount, cap, item_cap
 
 
 def points(items: Sequence[Item], batch: Batch) -> Computed:
     """Cents of each deduct mark; NaN for a mark naming a rule its item does not have."""
     rules, amount, cap, item_cap = _rule_tables(items)
-    n = len(batch.rows)
+    n = len(batch.items)
     lost = np.zeros(n, dtype=np.int64)
     occurrences = np.zeros(n, dtype=np.int64)
     bad = np.zeros(n, dtype=bool)
-    table = batch.deductions
-    if not table.empty:
-        position = np.full(len(batch.marks), -1, dtype=np.int64)
-        position[batch.rows] = np.arange(n)
-        mark_rows = rows_of(batch.marks, table["mark_id"].to_numpy())
-        mine = np.where(mark_rows >= 0, position[mark_rows.clip(0)], -1)
-        keep = mine >= 0
-        slot = mine[keep]
-        rule_codes = codes_of(table["rule"], rules)[keep]
-        counts = table["count"].to_numpy()[keep].astype(np.int64)
-        unknown = rule_codes < 0
-        unknown[~unknown] = amount[batch.items[slot[~unknown]], rule_codes[~unknown]] < 0
+    found = batch.deductions
+    if len(found.rows):
+        slot = found.rows
+        rule_codes = positions(found.rules, rules)
+        counts = found.counts
+        # a rule no item has (-1: that index picks some column, the first test decides) or not its item's
+        unknown = (rule_codes < 0) | (amount[batch.items[slot], rule_codes] < 0)
         bad[slot[unknown]] = True
         slot, rule_codes, counts = slot[~unknown], rule_codes[~unknown], counts[~unknown]
         # One rule's counts are summed before its cap: splitting findings cannot bypass it.

@@ -56,7 +56,7 @@ def validate(item: Item, mark: Mark) -> None:
 
 
 def points(items: Sequence[Item], batch: Batch) -> Computed:
-    given = batch.marks["points"].to_numpy(dtype=float)[batch.rows]
+    given = np.asarray(batch.columns["points"], dtype=float)
     return Computed(np.minimum(given, batch.max_cents))
 
 

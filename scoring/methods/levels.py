@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field
 
-from scoring.frames import codes_of
+from scoring.frames import positions
 from scoring.lookalike import duplicates
 from scoring.messages import N_
 from scoring.methods.base import (
@@ -19,6 +19,7 @@ from scoring.methods.base import (
     Explanation,
     Found,
     first_citation,
+    per_items,
     require,
     with_comment,
 )
@@ -71,15 +72,23 @@ def validate(item: Item, mark: Mark) -> None:
     require(item.id, mark.level in names, "level", N_("请选择档次：%(choices)s", choices="、".join(names)))
 
 
-def points(items: Sequence[Item], batch: Batch) -> Computed:
-    """The chosen level's cents; NaN for a level the item does not have."""
+@per_items
+def _level_table(items: Sequence[Item]) -> tuple[dict[str, int], np.ndarray]:
+    """Every level name's column, and per item × name the level's cents (NaN: no such level)."""
     names = sorted({lv.name for item in items if item.method.kind == KIND for lv in item.method.levels})
     table = np.full((len(items), max(len(names), 1)), np.nan)
     for index, item in enumerate(items):
         if item.method.kind == KIND:
             for level in item.method.levels:
                 table[index, names.index(level.name)] = to_cents(level.points)
-    chosen = codes_of(batch.marks["level"].iloc[batch.rows], names)
+    table.setflags(write=False)  # shared between calls
+    return {name: column for column, name in enumerate(names)}, table
+
+
+def points(items: Sequence[Item], batch: Batch) -> Computed:
+    """The chosen level's cents; NaN for a level the item does not have."""
+    names, table = _level_table(items)
+    chosen = positions(batch.columns["level"], names)
     cents = np.where(chosen >= 0, table[batch.items, chosen.clip(0)], np.nan)
     return Computed(cents)
 

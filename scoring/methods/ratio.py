@@ -24,6 +24,7 @@ from scoring.methods.base import (
     decimal_text,
     first_citation,
     per_item,
+    per_items,
     require,
     with_comment,
 )
@@ -60,10 +61,16 @@ def validate(item: Item, mark: Mark) -> None:
     require(item.id, mark.ratio is not None, "ratio", N_("请填写完成率（0–100%%）"))
 
 
+@per_items
+def _full_at(items: Sequence[Item]) -> np.ndarray:
+    """Each item's ``full_at`` in basis points (other methods' items: 1)."""
+    return per_item(items, lambda i: int(i.method.full_at * RATIO_SCALE) if i.method.kind == KIND else None,
+                    RATIO_SCALE).astype(np.int64)
+
+
 def points(items: Sequence[Item], batch: Batch) -> Computed:
-    full = per_item(items, lambda i: int(i.method.full_at * RATIO_SCALE) if i.method.kind == KIND else None,
-                    RATIO_SCALE).astype(np.int64)[batch.items]
-    ratio = batch.marks["ratio_bp"].to_numpy(dtype=float)[batch.rows]
+    full = _full_at(items)[batch.items]
+    ratio = np.asarray(batch.columns["ratio_bp"], dtype=float)
     achieved = np.minimum(np.nan_to_num(ratio), full).astype(np.int64)
     cents = div_round_half_up(batch.max_cents * achieved, full).astype(float)
     cents[np.isnan(ratio)] = np.nan

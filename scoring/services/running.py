@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from scoring.bonus_veto import bonus_points, veto_findings
-from scoring.marks import frame_values, mark_table, read_mark
+from scoring.marks import frame_values, read_mark
 from scoring.messages import N_, Message
-from scoring.method_points import MarkPoints, compute_mark_points, item_tables
+from scoring.method_points import MarkPoints, compute_mark_points, item_tables, values_points
 from scoring.points import format_points
 from scoring.results import item_scores, town_results, town_total
 from scoring.rubric import Rubric
@@ -55,7 +55,7 @@ def points_text(rubric: Rubric, marks: list) -> dict[str, Message | str]:
     if not marks:
         return {}
     tables = item_tables(rubric)
-    computed = compute_mark_points(tables, mark_table(marks))  # the arrays: no per-mark frame to build
+    computed = values_points(tables, [(mark.item, frame_values(mark)) for mark in marks])  # no frames
     return {tables.ids[code]: format_points(int(cents)) if cents == cents else NOT_APPLICABLE
             for code, cents in zip(computed.item.tolist(), computed.points.tolist(), strict=True) if code >= 0}
 
@@ -69,12 +69,11 @@ def item_points(rubric: Rubric, rubric_version_id: int, item_id: str, inputs: di
 
 def _mark_points(rubric: Rubric, rubric_version_id: int, item_id: str, values: tuple) -> tuple[float, bool, int]:
     """One mark's (cents, not applicable, deduction occurrences) from its ``frame_values``: the
-    method's vectorised computation on a table of that mark alone, remembered under the values."""
+    method's own computation on arrays of that mark alone, remembered under the values."""
     key = (id(rubric), rubric_version_id, item_id, _scored(values))  # a new comment: the same points
     found = _get(_points, key)
     if found is None or found[0] is not rubric:  # the rubric object itself: ids of dead objects are reused
-        computed = compute_mark_points(item_tables(rubric), table_of([((rubric_version_id, item_id, "-", "-", ""),
-                                                                        values)]).table)
+        computed = values_points(item_tables(rubric), [(item_id, values)])
         found = (rubric, (float(computed.points[0]), bool(computed.not_applicable[0]), int(computed.occurrences[0])))
         _put(_points, key, found)
     return found[1]
