@@ -1,8 +1,9 @@
 """Fuzzing the JSON endpoints and form posts: whatever arrives, the answer is never a 500.
 
 Hypothesis sends arbitrary JSON, text and ids to autosave, search, the rubric editor (YAML
-and form), appeals (filing and deciding), deadlines, the audit filters and the language
-switch, as the role that may use each; the mark import reads arbitrary tables. Example
+and form), appeals (filing and deciding), deadlines, the audit filters, the language switch
+and every form that names an id (disagreements, arbiters, conflicts, assignments, rubric
+version), as the role that may use each; the mark import reads arbitrary tables. Example
 counts are bounded so the module runs in well under a minute per backend; one app serves
 the module (each role signs in once).
 """
@@ -21,6 +22,8 @@ FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
 # Text of every kind: control characters, surrogates excluded (they cannot be sent as UTF-8).
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=300)
 IDS = st.one_of(st.integers(-2**70, 2**70), st.sampled_from([0, 1, 2, 2**31 - 1, 2**31, 2**63, 2**63 - 1]))
+# An id as a form carries it: a number of any size, the look-alikes str.isdigit passes, any text.
+ID_TEXT = IDS.map(str) | st.sampled_from(["", "²", "１", "٣", "-1", " 1", "1 ", "0x1", "1e3", "+1"]) | TEXT
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True) | TEXT,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
@@ -43,7 +46,8 @@ def served(demo_template, tmp_path_factory):
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from scoring.store import queries
+    from scoring.store import operations, queries
+    from scoring.store.audit import Actor
     from tests.dbfixtures import fresh_copy
     from web import create_app
 
@@ -58,11 +62,16 @@ def served(demo_template, tmp_path_factory):
     engine = create_engine(app.config["SETTINGS"].sqlalchemy_url)
     with Session(engine) as db:
         towns = {t.name: t.id for t in queries.towns(db)}
+        users = {u.username: u.id for u in queries.users(db)}
         years = {a.year: a.id for a in queries.all_assessments(db)}
         marks = [m.id for m in queries.town_mark_refs(db, years[2024], towns["新城镇"])]
+        # A pending appeal to route (of the last mark: the appeals fuzz files the first).
+        appeal = operations.file_appeal(db, Actor(users["xincheng"], "xincheng"), assessment_id=years[2024],
+                                        town_id=towns["新城镇"], mark_id=marks[-1], reason="复核").id
+        db.commit()
     engine.dispose()
     yield Served(app=app, clients=clients, town=towns["新城镇"], scoring=years[2025], released=years[2024],
-                 marks=marks)
+                 marks=marks, appeal=appeal, reviewer=users["sifaju"])
     app.extensions["engine"].dispose()
     next(copies, None)
 
@@ -138,6 +147,32 @@ def test_deadlines_audit_filters_and_language_take_any_text(served, values, args
     _no_bug(admin.get("/admin/audit.xlsx", query_string=args))
     _no_bug(admin.post("/lang/en", data={"next": target}))
     _no_bug(admin.post("/lang/zh", query_string={"next": target}))
+
+
+@settings(FUZZ, max_examples=15)  # fifteen requests an example; last, as its valid ids change what they name
+@given(first=ID_TEXT, second=ID_TEXT, reason=TEXT)
+def test_forms_naming_ids_take_any_id(served, first, second, reason):
+    """Each form that reads an id from its fields or query: refused or done, never a 500."""
+    admin, reviewer = served["clients"]["admin"], served["clients"]["reviewer"]
+    base, released = f"/admin/assessments/{served['scoring']}", f"/admin/assessments/{served['released']}"
+    for url, form in ((f"{base}/disagreements/resolve", {"town_id": first, "item_id": "C4",
+                                                          "choice": f"reviewer:{second}", "reason": reason}),
+                      (f"{base}/disagreements/resolve", {"town_id": first, "item_id": "C4", "choice": "set",
+                                                          "level": reason, "reason": reason}),
+                      (f"{released}/arbiter", {"arbiter_id": first}),
+                      (f"/admin/appeals/{served['appeal']}/route", {"arbiter_id": second}),
+                      (f"{base}/conflicts", {"reviewer_id": first, "town_id": second, "reason": reason}),
+                      (f"{base}/conflicts/reassign", {"from_id": first, "to_id": second, "town_id": first}),
+                      (f"{base}/assignments", {"shown": [f"{first}|A1"], "cell": [f"{second}|A1"]}),
+                      (f"{base}/assignments/reviewers/{served['reviewer']}", {"shown": [f"A1|{first}"],
+                                                                              "cell": [f"A1|{second}"]}),
+                      (f"{base}/rubric", {"rubric_version_id": first, "reason": reason})):
+        _no_bug(admin.post(url, data=form))
+    for url, query in ((f"{base}/coverage", {"town": first}), (f"{base}/rubric", {"version": first}),
+                       (f"{released}/appeals", {"from": first, "to": second}), (base, {"page": first}),
+                       ("/admin/security-events", {"before": first, "after": second})):
+        _no_bug(admin.get(url, query_string=query))
+    _no_bug(reviewer.post(f"/review/{served['scoring']}/conflicts", data={"town_id": first, "reason": reason}))
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,

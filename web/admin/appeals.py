@@ -17,6 +17,7 @@ from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields
+from web.security import form_id
 
 
 @bp.get("/assessments/<int:assessment_id>/appeals")
@@ -45,7 +46,8 @@ def appeals(assessment_id: int):
 
 
 def _version(value: str | None, default: int | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() else default
+    number = form_id(value)  # a version is an INTEGER column too
+    return default if number is None else number
 
 
 @bp.post("/appeals/<int:appeal_id>/decide")
@@ -74,9 +76,8 @@ def decide_appeal(appeal_id: int):
 @role_required("admin")
 def set_arbiter(assessment_id: int):
     """Designate who decides the assessment's appeals (besides administrators)."""
-    value = request.form.get("arbiter_id", "")
     try:
-        operations.set_arbiter(get_session(), actor(), assessment_id, int(value) if _digits(value) else None)
+        operations.set_arbiter(get_session(), actor(), assessment_id, _arbiter_id())
         flash(_("申诉复核人已更新"), "ok")
     except InvalidInput as exc:
         flash(_("未保存：%(reason)s", reason=translate(exc.message)), "error")
@@ -89,17 +90,19 @@ def route_appeal(appeal_id: int):
     """Route one appeal to an arbiter (never the mark's own reviewer)."""
     session = get_session()
     appeal = queries.appeal(session, appeal_id)
-    value = request.form.get("arbiter_id", "")
     try:
-        operations.route_appeal(session, actor(), appeal_id, int(value) if _digits(value) else None)
+        operations.route_appeal(session, actor(), appeal_id, _arbiter_id())
         flash(_("申诉已交由指定复核人"), "ok")
     except InvalidInput as exc:
         flash(_("未保存：%(reason)s", reason=translate(exc.message)), "error")
     return redirect(url_for("admin.appeals", assessment_id=appeal.assessment_id) + f"#appeal-{appeal_id}")
 
 
-def _digits(value: str) -> bool:
-    return value.isascii() and value.isdigit()
+def _arbiter_id() -> int | None:
+    """The arbiter chosen, None for the form's empty choice ("nobody"). Any other value that is no
+    id becomes 0, which names no user: the core refuses it as any unfit arbiter (it must not clear)."""
+    value = request.form.get("arbiter_id", "")
+    return (form_id(value) or 0) if value else None
 
 
 @bp.post("/assessments/<int:assessment_id>/publish")

@@ -13,10 +13,7 @@ from web.admin.views import bp
 from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
-
-
-def _digits(value: str) -> bool:
-    return value.isascii() and value.isdigit()
+from web.security import form_id
 
 
 def _back(assessment_id: int, reviewer_id: int | None = None):
@@ -54,7 +51,7 @@ def save_matrix(assessment_id: int):
     """The matrix as sent: a shown cell is on when checked; a partly assigned cell changes only when checked."""
     form = request.form
     checked, shown = _pairs(form.getlist("cell")), _pairs(form.getlist("shown"))
-    cells = {(int(r), item): (r, item) in checked for r, item in shown | checked if _digits(r)}
+    cells = {(rid, item): (r, item) in checked for r, item in shown | checked if (rid := form_id(r)) is not None}
     return _apply(assessment_id, None, lambda: operations.set_matrix(
         get_session(), actor(), assessment_id, cells, keep_marks=form.get("keep_marks") == "yes"))
 
@@ -75,7 +72,7 @@ def reviewer_towns(assessment_id: int, reviewer_id: int):
 def save_reviewer_towns(assessment_id: int, reviewer_id: int):
     form = request.form
     checked, shown = _pairs(form.getlist("cell")), _pairs(form.getlist("shown"))
-    cells = {(item, int(t)): (item, t) in checked for item, t in shown | checked if _digits(t)}
+    cells = {(item, tid): (item, t) in checked for item, t in shown | checked if (tid := form_id(t)) is not None}
     return _apply(assessment_id, reviewer_id, lambda: operations.set_reviewer_towns(
         get_session(), actor(), assessment_id, reviewer_id, cells, keep_marks=form.get("keep_marks") == "yes"))
 
@@ -101,12 +98,12 @@ def copy_assignments(assessment_id: int):
 @role_required("admin")
 def record_conflict(assessment_id: int):
     form = request.form
-    reviewer_id, town_id = form.get("reviewer_id", ""), form.get("town_id", "")
-    if not _digits(reviewer_id) or not _digits(town_id):
+    reviewer_id, town_id = form_id(form.get("reviewer_id")), form_id(form.get("town_id"))
+    if reviewer_id is None or town_id is None:
         flash(_("请选择评分人和单位"), "error")
         return _back(assessment_id)
     return _apply(assessment_id, None, lambda: operations.declare_conflict(
-        get_session(), actor(), assessment_id, int(reviewer_id), int(town_id), form.get("reason", "")))
+        get_session(), actor(), assessment_id, reviewer_id, town_id, form.get("reason", "")))
 
 
 @bp.post("/assessments/<int:assessment_id>/conflicts/<int:conflict_id>/withdraw")
@@ -122,10 +119,9 @@ def withdraw_conflict(assessment_id: int, conflict_id: int):
 def reassign_town(assessment_id: int):
     """Give a conflicted reviewer's items of one town to another reviewer."""
     form = request.form
-    values = [form.get(k, "") for k in ("from_id", "to_id", "town_id")]
-    if not all(_digits(v) for v in values):
+    source, target, town = (form_id(form.get(k)) for k in ("from_id", "to_id", "town_id"))
+    if source is None or target is None or town is None:
         flash(_("请选择改派的评分人"), "error")
         return _back(assessment_id)
-    source, target, town = (int(v) for v in values)
     return _apply(assessment_id, None,
                   lambda: operations.reassign_town(get_session(), actor(), assessment_id, source, target, town))

@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from scoring.services.audit_log import readable_entries
 from scoring.store import queries
 from scoring.textfiles import spreadsheet_safe
-from web.admin.views import _digits, bp
+from web.admin.views import bp
 from web.db import get_session
 from web.i18n import translate
 from web.permissions import role_required
+from web.security import form_id
 
 PER_PAGE = 100
 EXPORT_LIMIT = 50_000
@@ -42,8 +43,7 @@ def parse_dates(args) -> tuple[dict, list[str]]:
 def _filters(args) -> tuple[dict, list[str]]:
     """The query's filters, and a message for each that could not be read (a bad date)."""
     dates, problems = parse_dates(args)
-    number = lambda v: int(v) if v and _digits(v) else None  # noqa: E731
-    return {"town_id": number(args.get("town_id")), "actor_id": number(args.get("user_id")),
+    return {"town_id": form_id(args.get("town_id")), "actor_id": form_id(args.get("user_id")),
             "item_id": (args.get("item_id") or "").strip() or None,
             "action": (args.get("action") or "").strip() or None,
             "request_id": (args.get("request_id") or "").strip()[:64] or None, **dates}, problems
@@ -56,7 +56,7 @@ def audit():
     session = get_session()
     args = request.args
     filters, problems = _filters(args)
-    page = max(int(args["page"]) if _digits(args.get("page", "")) else 1, 1)
+    page = max(form_id(args.get("page")) or 1, 1)
     events, total = ([], 0) if problems else queries.audit_page(
         session, **filters, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)

@@ -11,6 +11,7 @@ from web.admin.views import bp
 from web.db import get_session
 from web.evidence_states import text_states
 from web.permissions import role_required
+from web.security import form_id
 
 
 @bp.get("/assessments/<int:assessment_id>/coverage")
@@ -19,12 +20,12 @@ def coverage(assessment_id: int):
     """Evidence coverage: every town and item (flags), or one town's items with best passages."""
     session = get_session()
     row = queries.assessment(session, assessment_id)
-    town_id = request.args.get("town", type=int)
-    if town_id is None:
+    town = request.args.get("town")
+    if not town:
         return render_template("admin/coverage.html", assessment=row, town=None,
                                coverage=assessment_coverage(session, assessment_id))
-    towns = queries.assessment_towns(session, assessment_id)
-    if town_id not in towns:
+    towns, town_id = queries.assessment_towns(session, assessment_id), form_id(town)
+    if town_id not in towns:  # "１" is no town 1, nor "x" every town
         abort(404)
     rows = town_coverage(session, assessment_id, town_id)
     return render_template("admin/coverage.html", assessment=row, town=towns[town_id], town_id=town_id, rows=rows,

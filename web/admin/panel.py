@@ -21,6 +21,7 @@ from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields
+from web.security import form_id
 
 
 @bp.get("/assessments/<int:assessment_id>")
@@ -63,14 +64,14 @@ def resolve_disagreement(assessment_id: int):
     """Resolve one: ``choice`` is ``reviewer:<id>`` (that mark) or ``set`` (the mark from the fields)."""
     form = request.form
     target = url_for("admin.disagreements", assessment_id=assessment_id)
-    choice, town_id, item_id = form.get("choice", ""), form.get("town_id", ""), form.get("item_id", "")
-    reviewer = choice.removeprefix("reviewer:")
-    if not _id(town_id) or not item_id or not (choice == "set" or (choice.startswith("reviewer:") and _id(reviewer))):
+    choice, town_id, item_id = form.get("choice", ""), form_id(form.get("town_id")), form.get("item_id", "")
+    reviewer = form_id(choice.removeprefix("reviewer:")) if choice.startswith("reviewer:") else None
+    if town_id is None or not item_id or not (choice == "set" or reviewer is not None):
         flash(_("未保存：%(reason)s", reason=_("请选择采用一位评分人的评分，或填写裁定的评分")), "error")
         return redirect(target)
     try:
-        resolve(get_session(), actor(), assessment_id=assessment_id, town_id=int(town_id), item_id=item_id,
-                reason=form.get("reason", ""), reviewer_id=None if choice == "set" else int(reviewer),
+        resolve(get_session(), actor(), assessment_id=assessment_id, town_id=town_id, item_id=item_id,
+                reason=form.get("reason", ""), reviewer_id=None if choice == "set" else reviewer,
                 inputs=inputs_from_fields(form.to_dict()) if choice == "set" else None)
     except (InvalidMark, InvalidInput) as exc:
         flash(_("未保存：%(reason)s", reason=translate(exc.message)), "error")
@@ -86,8 +87,3 @@ def calibration(assessment_id: int):
     session = get_session()
     return render_template("admin/calibration.html", assessment=queries.assessment(session, assessment_id),
                            page=calibration_page(session, assessment_id))
-
-
-def _id(value: str) -> bool:
-    """ASCII digits that fit a database id (a longer number would overflow PostgreSQL's bigint)."""
-    return value.isascii() and value.isdigit() and len(value) <= 18

@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 
 from scoring.errors import InvalidInput, NotFound
 from scoring.store import operations, queries
-from web.admin.views import ROLES, _digits, bp
+from web.admin.views import ROLES, bp
 from web.db import get_session
 from web.i18n import translate
 from web.permissions import actor, role_required
+from web.security import form_id
 
 
 def _user_or_404(user_id: int):
@@ -40,7 +41,7 @@ def save_user(user_id: int):
     try:
         operations.edit_user(get_session(), actor(), user_id, display_name=form.get("display_name", ""),
                              department=form.get("department", ""), role=role,
-                             town_id=int(town_id) if role == "town" and _digits(town_id) else None)
+                             town_id=form_id(town_id) if role == "town" else None)
     except InvalidInput as exc:
         return _edit_page(user, translate(exc.message), 400)
     flash(_("已更新用户"), "ok")

@@ -12,6 +12,7 @@ from scoring.store import queries
 from web.admin.views import bp
 from web.db import get_session
 from web.permissions import actor, role_required
+from web.security import form_id
 
 
 @bp.get("/assessments/<int:assessment_id>/rubric")
@@ -35,10 +36,10 @@ def rubric_what_if(assessment_id: int):
 def apply_rubric(assessment_id: int):
     """Apply the chosen version (one audited transaction) and list the marks to re-score."""
     session = get_session()
-    version = request.form.get("rubric_version_id", "")
-    if not version.isascii() or not version.isdigit():
+    version = form_id(request.form.get("rubric_version_id"))
+    if version is None:
         abort(400)
-    rescore = rubric_change.apply(session, actor(), assessment_id, int(version), request.form.get("reason", ""))
+    rescore = rubric_change.apply(session, actor(), assessment_id, version, request.form.get("reason", ""))
     assessment = queries.assessment(session, assessment_id)
     return render_template("admin/rubric_applied.html", assessment=assessment, rescore=rescore,
                            version=queries.rubric_version(session, assessment.rubric_version_id),
@@ -48,9 +49,10 @@ def apply_rubric(assessment_id: int):
 def _chosen(value: str, versions):
     if not value:
         return None
-    if not value.isascii() or not value.isdigit():
+    chosen = form_id(value)
+    if chosen is None:
         abort(400)
-    found = next((v for v in versions if v.id == int(value)), None)
+    found = next((v for v in versions if v.id == chosen), None)
     if found is None:
         abort(404)
     return found

@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 
 from scoring.store.security_events import KINDS, PER_IP_PER_MINUTE, events_page
 from web.admin.audit import parse_dates
-from web.admin.views import _digits, bp
+from web.admin.views import bp
 from web.db import get_session
 from web.permissions import role_required
+from web.security import form_id
 
 PER_PAGE = 50
 
@@ -34,9 +35,9 @@ def _filters(args) -> tuple[dict, list[str]]:
     position = {}
     for key, name in (("before", "before_id"), ("after", "after_id")):
         value = args.get(key, "")
-        if value and not (_digits(value) and len(value) < 19):  # an id fits a BIGINT
+        if value and form_id(value) is None:
             problems.append(_("分页参数有误"))
-        position[name] = int(value) if value and not problems else None
+        position[name] = form_id(value) if not problems else None
     return {"kind": kind or None, "ip": ip or None, "username": user or None, **dates, **position}, problems
 
 

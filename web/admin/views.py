@@ -46,15 +46,16 @@ def create_assessment():
     district = queries.first_district(session)
     if district is None:
         abort(409)
-    year, version_id = request.form.get("year", "").strip(), request.form.get("rubric_version_id", "")
-    if not _digits(year) or not _digits(version_id):
+    # A year is an INTEGER column too: the id rule bounds it.
+    year, version_id = form_id(request.form.get("year", "").strip()), form_id(request.form.get("rubric_version_id"))
+    if year is None or version_id is None:
         flash(_("请填写年度并选择考核细则版本"), "error")
         return redirect(url_for("admin.dashboard"))
-    town_ids = [int(t) for t in request.form.getlist("town_ids") if _digits(t)]
+    town_ids = [t for t in map(form_id, request.form.getlist("town_ids")) if t is not None]
     name = request.form.get("name", "").strip() or f"{year}年度法治政府建设考核"
     try:
-        row = operations.create_assessment(session, actor(), district_id=district.id, name=name, year=int(year),
-                                           rubric_version_id=int(version_id), town_ids=town_ids)
+        row = operations.create_assessment(session, actor(), district_id=district.id, name=name, year=year,
+                                           rubric_version_id=version_id, town_ids=town_ids)
     except InvalidInput as exc:
         flash(translate(exc.message), "error")
         return redirect(url_for("admin.dashboard"))
@@ -127,7 +128,7 @@ def create_user():
                                display_name=form.get("display_name", "").strip() or form.get("username", ""),
                                password=form.get("password", ""), role=form.get("role", ""),
                                department=form.get("department", "").strip(),
-                               town_id=int(town_id) if _digits(town_id) and form.get("role") == "town" else None)
+                               town_id=form_id(town_id) if form.get("role") == "town" else None)
         flash(_("已添加用户"), "ok")
     except InvalidInput as exc:
         flash(translate(exc.message), "error")
@@ -143,16 +144,11 @@ def update_user(user_id: int):
         operations.update_user(get_session(), actor(), user_id, role=form.get("role") or None,
                                active=form.get("active") == "yes" if "active" in form else None,
                                department=form.get("department"),
-                               town_id=int(town_id) if _digits(town_id) else None)
+                               town_id=form_id(town_id))
         flash(_("已更新用户"), "ok")
     except InvalidInput as exc:
         flash(translate(exc.message), "error")
     return redirect(url_for("admin.people"))
-
-
-def _digits(value: str) -> bool:
-    """A number a form may carry: ASCII digits (not "²" or "１"), no larger than an id can be."""
-    return form_id(value) is not None
 
 
 @bp.get("/assessments/<int:assessment_id>/towns/<int:town_id>/scorecard")

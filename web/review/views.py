@@ -31,6 +31,7 @@ from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields
 from web.review.highlight import highlight
 from web.review.panel import evidence_panel
+from web.security import form_id
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 bp.add_app_template_filter(highlight, "highlight")
@@ -55,11 +56,11 @@ def dashboard():
 @role_required("reviewer")
 def declare_conflict(assessment_id: int):
     """The reviewer declares that they belong to a town (回避), with a reason."""
-    town_id = request.form.get("town_id", "")
+    town_id = form_id(request.form.get("town_id"))
     try:
-        if not (town_id.isascii() and town_id.isdigit()):
+        if town_id is None:
             raise InvalidInput("town_id", N_("请选择单位"))
-        operations.declare_conflict(get_session(), actor(), assessment_id, current_user.user_id, int(town_id),
+        operations.declare_conflict(get_session(), actor(), assessment_id, current_user.user_id, town_id,
                                     request.form.get("reason", ""))
         flash(_("已申报回避：该单位不再由您评分"), "ok")
     except InvalidInput as exc:
@@ -98,7 +99,7 @@ def save_mark(assessment_id: int, town_id: int, item_id: str):
     payload = payload or {}
     fields = payload.get("fields") if isinstance(payload.get("fields"), dict) else request.form.to_dict()
     version = payload.get("version", request.form.get("version", "0"))
-    if not str(version).isdigit():
+    if not (str(version).isascii() and str(version).isdigit()):  # "²" passes isdigit, not int()
         abort(400)
     inputs = inputs_from_fields(fields)
     # The save button (or 无扣分) confirms full marks; a keystroke in the comment does not.
