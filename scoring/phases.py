@@ -108,7 +108,7 @@ def closes_at(deadlines: dict | None, action: str) -> datetime | None:
 
 def grace_hours(deadlines: dict | None) -> int:
     value = (deadlines or {}).get(GRACE_KEY) or 0
-    return int(value) if str(value).isdigit() else 0
+    return int(value) if str(value).isascii() and str(value).isdigit() else 0
 
 
 def open_now(phase: str, action: Action, deadlines: dict | None, now: datetime | None = None) -> bool:

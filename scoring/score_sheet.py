@@ -240,7 +240,7 @@ def _named(column: str) -> str:
 
 def _key(text: str) -> tuple[int, str, int, str] | None:
     parts = text.strip().split(":")
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit():
+    if len(parts) != 4 or not all(p.isascii() and p.isdigit() for p in (parts[0], parts[2])):
         return None
     return int(parts[0]), parts[1], int(parts[2]), parts[3]
 

@@ -205,7 +205,9 @@ def parse_fields(fields: dict[str, str]) -> dict:
         reason, cite = row.get("reason", "").strip(), row.get("cite", "").strip()
         if not row.get("rule") or (count in ("", "0") and not reason and "|" not in cite):
             continue
-        deduction: dict = {"rule": row["rule"], "count": int(count) if count.isdigit() else (count or 0)}
+        # "²" passes str.isdigit but not int(): kept as typed, the mark's validation names it
+        whole = count.isascii() and count.isdigit()
+        deduction: dict = {"rule": row["rule"], "count": int(count) if whole else (count or 0)}
         if reason:
             deduction["reason"] = reason
         if "|" in cite:

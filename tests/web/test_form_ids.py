@@ -197,6 +197,26 @@ def test_an_autosave_with_a_version_that_is_no_number_is_a_400_and_a_huge_one_is
     assert audit_count(db) == before
 
 
+def test_an_autosave_with_a_deduction_count_that_is_no_number_keeps_a_draft_that_names_it(reviewer, ids, db):
+    """"²" passes str.isdigit but is no count: the typing is kept as a draft, the count is named."""
+    town_id, reviewer_id = ids["towns"]["新城镇"], ids["users"]["sifaju"]
+    rubric = queries.assessment_rubric(db, ids["scoring"])
+    item = next(i for _, i in rubric.all_items() if i.method.kind == "deduct" and i.id[0] in "ABC")
+    mark = queries.reviewer_marks(db, ids["scoring"], town_id, reviewer_id).get(item.id)
+    db.rollback()
+    response = reviewer.client.post(
+        f"/review/{ids['scoring']}/towns/{town_id}/items/{item.id}/mark",
+        json={"version": mark.version if mark else 0, "fields": {
+            "ded-0-rule": item.method.rules[0].id, "ded-0-count": "²", "ded-0-reason": "材料缺失"}},
+        headers={"X-CSRFToken": reviewer.token})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    reply = response.get_json()
+    assert reply["draft"] and reply["problem"]
+    stored = queries.reviewer_marks(db, ids["scoring"], town_id, reviewer_id)[item.id]
+    shown = stored.draft if stored.draft is not None else stored.inputs
+    assert shown["deductions"][0]["reason"] == "材料缺失"  # nothing typed is lost
+
+
 def test_the_coverage_page_shows_no_town_for_a_town_id_that_names_none(admin, ids):
     url = f"/admin/assessments/{ids['scoring']}/coverage"
     for bad in [b for b in BAD if b]:
