@@ -58,6 +58,7 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
     check_role(role)
     if (role == "town") != (town_id is not None):
         raise InvalidInput("town_id", N_("单位负责人必须且只能绑定一个单位"))
+    _check_town(session, town_id)
     if len(password) < 8:
         raise InvalidInput("password", N_("密码至少 8 个字符"))
     fits(username=(N_("用户名"), username, 64), display_name=(N_("姓名"), display_name, 100),
@@ -76,6 +77,12 @@ def create_user(session: Session, actor: Actor, *, username: str, display_name: 
     return user
 
 
+def _check_town(session: Session, town_id: int | None) -> None:
+    """A town leader's town must exist (else the foreign key fails, or looked like a taken username)."""
+    if town_id is not None and session.get(Town, town_id) is None:
+        raise InvalidInput("town_id", N_("所选单位不存在，请重新选择"))
+
+
 @operation
 def update_user(session: Session, actor: Actor, user_id: int, *, role: str | None = None,
                 active: bool | None = None, department: str | None = None, town_id: int | None = None) -> User:
@@ -84,6 +91,7 @@ def update_user(session: Session, actor: Actor, user_id: int, *, role: str | Non
     before = {"role": user.role, "active": user.active, "department": user.department, "town_id": user.town_id}
     if role is not None:
         check_role(role)
+        _check_town(session, town_id if role == "town" else None)  # before the change: a query autoflushes
         user.role = role
         user.town_id = town_id if role == "town" else None
     if active is not None:

@@ -43,6 +43,18 @@ def test_a_refused_user_names_the_field_and_why_and_nothing_is_written(db, chang
     assert (count(db, User), count(db, AuditEvent)) == (users, events)
 
 
+def test_a_town_leader_bound_to_a_town_that_does_not_exist_is_refused_by_that_field(db, ids):
+    users, events = count(db, User), count(db, AuditEvent)
+    with pytest.raises(InvalidInput) as caught:
+        new_user(db, role="town", town_id=999_999)
+    assert (caught.value.field, str(caught.value.message)) == ("town_id", "所选单位不存在，请重新选择")
+    leader = new_user(db, username="zhao", role="town", town_id=ids["towns"]["新城镇"])
+    with pytest.raises(InvalidInput) as caught:
+        operations.update_user(db, ADMIN, leader.id, role="town", town_id=999_999)
+    assert (caught.value.field, str(caught.value.message)) == ("town_id", "所选单位不存在，请重新选择")
+    assert (count(db, User), count(db, AuditEvent)) == (users + 1, events + 1)
+
+
 def test_a_town_name_already_taken_is_refused_and_nothing_is_written(db):
     towns, events = count(db, Town), count(db, AuditEvent)
     with pytest.raises(InvalidInput) as caught:
