@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
 
 from scoring.settings import Settings
@@ -30,4 +32,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     templating.init_app(app)
     for blueprint in (auth_bp, account_bp, review_bp, town_bp, admin_bp, rubrics_bp, verify_bp):
         app.register_blueprint(blueprint)
+    if settings.environment == "production":
+        _freeze_start_up_objects()
     return app
+
+
+def _freeze_start_up_objects() -> None:
+    """Keep what start-up built (modules, the app: some 250,000 objects, alive as long as the
+    worker) out of the garbage collector's full collections.
+
+    A full collection walked them all: 100-200 ms of a request, now and then, at any district
+    size; after the freeze it walks what requests left behind (about 10 ms at 200 towns).
+    Production only: a test process builds many apps, whose frozen objects would never be freed.
+    """
+    gc.collect()
+    gc.freeze()

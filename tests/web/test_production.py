@@ -3,6 +3,7 @@ health and readiness, request ids in logs and audit events, no framework page fo
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import logging
@@ -61,10 +62,26 @@ def test_cookies_are_secure_in_production_unless_told_otherwise(settings):
     production = settings.model_copy(update={"environment": "production"})
     assert production.cookies_secure and not settings.cookies_secure
     app = create_app(production)
+    gc.unfreeze()  # a production app froze this test process's objects (see the test below)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     app.extensions["engine"].dispose()
     assert not settings.model_copy(update={"environment": "production",
                                            "session_cookie_secure": False}).cookies_secure
+
+
+def test_a_production_worker_keeps_what_start_up_built_out_of_full_collections(settings):
+    """A full garbage collection walked every object of the worker (100-200 ms of some request);
+    a production worker freezes what start-up built, a test app (many per process) does not."""
+    gc.unfreeze()
+    app = create_app(settings)
+    assert gc.get_freeze_count() == 0
+    app.extensions["engine"].dispose()
+    try:
+        app = create_app(settings.model_copy(update={"environment": "production"}))
+        assert gc.get_freeze_count() > 10_000  # modules, the app and its extensions
+    finally:
+        gc.unfreeze()
+        app.extensions["engine"].dispose()
 
 
 def test_creating_the_app_does_not_migrate_and_readiness_says_so(tmp_path):
