@@ -129,8 +129,12 @@ class _District:
         """(reviewer, the ranking without their marks on pairs another reviewer marked too), by reviewer name."""
         marks = self.table.marks
         reviewer_codes, found = pd.factorize(marks["reviewer"].astype(str).to_numpy())
-        item_codes, items = pd.factorize(marks["item"].astype(str).to_numpy())
-        pair = self.mark_towns * max(len(items), 1) + item_codes
+        # a pair is a town and an item, scored or not (bonus, veto): scored items by their position,
+        # the few other rows' items numbered after them
+        other_codes, others = pd.factorize(marks["item"].to_numpy()[self.extra].astype(str))
+        item_codes = self.points.item.copy()
+        item_codes[self.extra] = self.n_items + other_codes
+        pair = self.mark_towns * (self.n_items + len(others)) + item_codes
         shared = np.bincount(pair, minlength=1)[pair] > 1 if len(pair) else np.zeros(0, dtype=bool)
         present = np.unique(reviewer_codes[shared])
         order = sorted(present, key=lambda code: str(found[code]))

@@ -175,3 +175,48 @@ def test_a_town_whose_only_marks_are_left_out_is_missing_from_that_variant(minim
     assert_frame_equal(fast.table, frame, check_exact=True)
     assert fast.depends == depends
     assert np.isnan(fast.table.set_index("town").loc["丙镇", "rank:without:r1"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(district(), st.data())
+def test_marks_kept_with_some_towns_read_again_are_the_marks_read_afresh(case, data):
+    """The page keeps the district's marks and reads again only the towns a change touched: the
+    rows (in stored order), their deductions and claims, and so every number, must be as read afresh."""
+    from scoring.store.mark_frames import MarksById, with_towns_read_again
+
+    marks = case[0]
+    ids = sorted(data.draw(st.sets(st.integers(1, 10_000), min_size=len(marks), max_size=len(marks))))
+    stored = dict(zip(ids, marks, strict=True))
+    towns = sorted({m.town for m in marks})
+    changed = set(data.draw(st.lists(st.sampled_from(towns), unique=True))) if towns else set()
+    after = {i: m for i, m in stored.items() if m.town not in changed or data.draw(st.booleans())}  # some withdrawn
+    for town in sorted(changed):  # and some new, stored after every other
+        for k, item in enumerate(data.draw(st.lists(st.sampled_from(ITEMS), max_size=3))):
+            after[10_001 + len(after) + k] = data.draw(item_mark(town, item, f"r{k}", 2))
+    known = MarksById(mark_table(marks), np.array(ids))
+    theirs = sorted(i for i, m in after.items() if m.town in changed)
+    fresh = MarksById(mark_table([after[i] for i in theirs]), np.array(theirs, dtype=np.int64))
+    kept = with_towns_read_again(known, fresh, changed)
+    read = mark_table([after[i] for i in sorted(after)])
+    assert list(kept.ids) == sorted(after)
+    for part in ("marks", "deductions", "claims"):
+        assert_frame_equal(getattr(kept.table, part), getattr(read, part), check_dtype=False, check_index_type=False)
+    rubric, towns_named = rubric_with("trimmed_mean", 0.3), towns + ["镇99"]
+    assert_frame_equal(compute_outcome(rubric, kept.table, towns_named).ranking,
+                       compute_outcome(rubric, read, towns_named).ranking, check_exact=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(district())
+def test_resolved_pairs_keep_only_their_resolution_and_every_other_mark_stays_in_order(case):
+    from scoring.resolutions import resolve_marks
+
+    marks, resolved = case[0], case[1]
+    table = apply_resolutions(mark_table(marks), resolved)
+    expected = mark_table(resolve_marks(marks, resolved))
+
+    def values(frame: pd.DataFrame) -> pd.DataFrame:  # no value: None or NaN alike
+        return frame.astype(object).where(frame.notna(), None).reset_index(drop=True)
+
+    for part in ("marks", "deductions", "claims"):
+        assert_frame_equal(values(getattr(table, part)), values(getattr(expected, part)))
