@@ -69,7 +69,9 @@ def town_codes(table: MarkTable, extra: Sequence[str] | None) -> tuple[np.ndarra
     if isinstance(column.dtype, pd.CategoricalDtype):
         used = np.unique(column.cat.codes.to_numpy())
         present = [str(name) for name in column.cat.categories[used[used >= 0]]]
-    else:
-        present = [str(name) for name in pd.unique(column.to_numpy())]
+        names = sorted(set(present) | set(extra or []))
+        return codes_of(column, names), names
+    codes, found = pd.factorize(column.to_numpy(), use_na_sentinel=False)  # each town's name read once
+    present = [str(name) for name in found]
     names = sorted(set(present) | set(extra or []))
-    return codes_of(column.astype(str) if not isinstance(column.dtype, pd.CategoricalDtype) else column, names), names
+    return pd.Index(names).get_indexer(present)[codes], names

@@ -88,8 +88,10 @@ def with_towns(rubric: Rubric, outcome: Outcome, table: MarkTable, towns: Sequen
     merged = pd.DataFrame(all_results, columns=outcome.results.columns)
     ranking, places = rank_towns(rubric, merged)
     kept = outcome.bonus_matters[~outcome.bonus_matters["town"].isin(set(towns))]
-    matters = pd.concat([kept, bonus_matters(rubric, table)], ignore_index=True) if len(kept) else \
-        bonus_matters(rubric, table)
+    fresh = bonus_matters(rubric, table)
+    parts = [part for part in (kept, fresh) if len(part)]  # an empty part would turn the columns' types to object
+    matters = pd.concat(parts, ignore_index=True) if len(parts) > 1 else \
+        parts[0].reset_index(drop=True) if parts else fresh
     return Outcome(pd.DataFrame(all_scores, columns=outcome.item_scores.columns), merged, ranking, places, matters)
 
 

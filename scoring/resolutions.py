@@ -23,8 +23,12 @@ def apply_resolutions(table: MarkTable, resolved: Sequence[Mark]) -> MarkTable:
         return table
     keys = {(m.town, m.item) for m in resolved}
     marks = table.marks
-    pairs = zip(marks["town"].astype(str), marks["item"].astype(str), strict=True)
-    keep = np.array([pair not in keys for pair in pairs], dtype=bool)
+    town, item = marks["town"].astype(str), marks["item"].astype(str)
+    # only rows of a resolved town and a resolved item can be a resolved pair: the others are kept unasked
+    maybe = np.flatnonzero(town.isin({t for t, _ in keys}).to_numpy(dtype=bool)
+                           & item.isin({i for _, i in keys}).to_numpy(dtype=bool))
+    keep = np.ones(len(marks), dtype=bool)
+    keep[maybe] = [pair not in keys for pair in zip(town.to_numpy()[maybe], item.to_numpy()[maybe], strict=True)]
     kept = marks[keep]
     renumber = pd.Series(np.arange(len(kept)), index=kept.index)  # old mark_id -> new position
     extra = mark_table(resolved)

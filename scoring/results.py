@@ -47,7 +47,7 @@ def item_scores(rubric: Rubric, table: MarkTable, towns: Sequence[str] | None = 
     tables = item_tables(rubric)
     computed = compute_mark_points(tables, table)
     if offsets:
-        computed = _corrected(tables, table, computed, offsets)
+        computed = corrected(tables, table, computed, offsets)
     mark_towns, town_names = town_codes(table, towns)
     columns = combine_marks(rubric, computed, mark_towns, len(town_names))
     item_index = np.tile(np.arange(len(tables.ids)), len(town_names))
@@ -125,9 +125,10 @@ def combine_marks(rubric: Rubric, computed: MarkPoints, mark_towns: np.ndarray, 
     }
 
 
-def _corrected(tables: ItemTables, table: MarkTable, computed, offsets: Mapping[str, float]):
+def corrected(tables: ItemTables, table: MarkTable, computed: MarkPoints, offsets: Mapping[str, float]) -> MarkPoints:
     """Each mark's points less its reviewer's offset × the item's maximum, rounded, kept in [0, max]."""
-    share = table.marks["reviewer"].astype(str).map(offsets).fillna(0.0).to_numpy(dtype=float)
+    codes, reviewers = pd.factorize(table.marks["reviewer"].astype(str).to_numpy())  # each name looked up once
+    share = np.array([offsets.get(r, 0.0) for r in reviewers], dtype=float)[codes] if len(codes) else np.zeros(0)
     maximum = tables.max[computed.item.clip(0)].astype(float)
     points = np.clip(np.floor(computed.points - share * maximum + 0.5), 0, maximum)  # half up, as everywhere
     return replace(computed, points=np.where(np.isnan(computed.points), np.nan, points))
@@ -163,6 +164,14 @@ def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.D
     def grid(column: str) -> np.ndarray:
         return scores[column].to_numpy().reshape(shape)
 
+    return results_of(rubric, towns, grid, bonus_points(rubric, table), veto_findings(rubric, table))
+
+
+def results_of(rubric: Rubric, towns: Sequence[str], grid: Callable[[str], np.ndarray], bonus: Mapping[str, int],
+               vetoes: pd.DataFrame) -> pd.DataFrame:
+    """``town_results``' frame from ``item_scores``' columns as (town × item) grids and the towns'
+    ``bonus_points`` and ``veto_findings`` (the ranking's sensitivity reuses these between its variants)."""
+    towns = list(towns)
     columns: dict[str, object] = {"town": towns}  # built as arrays, framed once (a frame per column is slow)
     columns.update(category_points(rubric, grid, len(towns)))
     missing = grid("missing").sum(axis=1).astype(np.int64)
@@ -171,9 +180,8 @@ def town_results(rubric: Rubric, scores: pd.DataFrame, table: MarkTable) -> pd.D
     columns["applicable"] = (~grid("not_applicable").astype(bool)).sum(axis=1).astype(np.int64)
     columns["deductions"] = grid("deductions").astype(float).sum(axis=1)
     columns["disagreements"] = grid("disagreement").sum(axis=1).astype(np.int64)
-    bonus = bonus_points(rubric, table)
     columns["bonus"] = np.array([bonus.get(str(town), 0) for town in towns], dtype=np.int64)
-    vetoes = veto_findings(rubric, table).reindex(towns)
+    vetoes = vetoes.reindex(towns)
     columns["veto_findings"] = vetoes["veto_findings"].fillna(0).astype(np.int64).to_numpy()
     columns["vetoes"] = vetoes["vetoes"].fillna("").to_numpy()
     columns["max_grade"] = [g if isinstance(g, str) else None for g in vetoes["max_grade"]]

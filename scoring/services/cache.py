@@ -42,7 +42,7 @@ _WRITE_EVERY = 500  # events after which a caught-up outcome is written for the 
 NEUTRAL = frozenset({"login", "user.logout", "user.password", "user.password_reset", "user.create",
                      "district.create", "town.create", "evidence.add", "assessment.deadlines", "ranking.snapshot",
                      "assessment.document"})
-TOWN_EVENTS = ("mark.", "appeal.", "disagreement.")
+TOWN_EVENTS = ("mark.", "appeal.", "disagreement.")  # a resolution replaces its own town × item's marks
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,7 @@ _through_marks: OrderedDict[str, tuple[int, object]] = OrderedDict()
 def through_marks(session: Session, assessment_id: int, name: str, compute, update=None):
     """A figure of the assessment at the current data version that a mark changes in its own town
     only, or not at all: the value last computed (in this process) is brought up to date instead of
-    computed again, as the outcome is. If only marks and appeals (and writes nothing depends on,
+    computed again, as the outcome is. If only marks, appeals and resolutions (and writes nothing depends on,
     ``NEUTRAL``) came since, ``update(value, town_ids)`` gives the value with the towns whose marks
     changed computed again (without ``update``: the value does not depend on marks, and stays;
     ``update`` returning None: compute it again); any other write, or a long gap, ``compute()`` again."""

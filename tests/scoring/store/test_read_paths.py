@@ -235,3 +235,75 @@ def test_a_page_answers_while_another_connection_holds_the_sqlite_write_lock(set
     finally:
         writer.rollback()
         writer.close()
+
+
+def same_table(a, b) -> None:
+    """Marks, deductions and claims equal, row for row and in the same order (the order the shares of the
+    calibration are summed in)."""
+    for part in ("marks", "deductions", "claims"):
+        pd.testing.assert_frame_equal(getattr(a, part), getattr(b, part), check_exact=True)
+
+
+def fresh_sensitivity(session, assessment_id):
+    """The sensitivity flags computed from marks read afresh, in a process that remembers nothing."""
+    from scoring.services.calibration import ranking_sensitivity
+
+    cache.clear()
+    return ranking_sensitivity(session, assessment_id)
+
+
+def test_the_marks_kept_through_saves_and_a_resolution_are_the_marks_read_afresh_and_so_is_the_sensitivity(
+        session, ids):
+    """The sensitivity reads every town's marks: after a change they are read again only for the
+    towns it touched, and the table (and the flags computed from it) must be what reading all gives."""
+    from scoring.services.calibration import counting_table, ranking_sensitivity
+    from scoring.services.disagreements import disagreement_queue
+
+    aid = ids["scoring"]
+    rubric = queries.assessment_rubric(session, aid)
+    same_table(counting_table(session, aid), counting_marks(session, aid).table)
+    ranking_sensitivity(session, aid)  # a page showed the flags before the changes
+    other = next(t for t in queries.assessment_towns(session, aid).values() if t != TOWN)
+    allows_na = next(i for _, i in rubric.all_items() if i.not_applicable != "not_allowed")
+    for n, item_id in enumerate([i.id for _, i in rubric.all_items() if i.id[0] in "AB"][:6]):
+        save(session, ids, item_id, good_inputs(rubric, item_id, 20 + n))  # new marks and edits, in two towns
+        town_id, reviewer = ids["towns"][other], reviewer_for(item_id)
+        mark = queries.reviewer_marks(session, aid, town_id, ids["users"][reviewer]).get(item_id)
+        services.record_mark(session, Actor(ids["users"][reviewer], reviewer), assessment_id=aid, town_id=town_id,
+                             item_id=item_id, reviewer_id=ids["users"][reviewer],
+                             inputs=good_inputs(rubric, item_id, 60 + n), expected_version=mark.version if mark else 0)
+    save(session, ids, allows_na.id, {"not_applicable": True, "comment": "本年度无此类事项"})
+    same_table(counting_table(session, aid), counting_marks(session, aid).table)
+    flags = ranking_sensitivity(session, aid)
+    assert flags == fresh_sensitivity(session, aid)
+
+    ranking_sensitivity(session, aid)
+    d = disagreement_queue(session, aid)[0]
+    session.rollback()
+    operations.resolve_disagreement(session, Actor(ids["users"]["admin"], "admin"), assessment_id=aid,
+                                    town_id=d.town_id, item_id=d.item_id, reason="采用", reviewer_id=d.marks[0].reviewer_id)
+    same_table(counting_table(session, aid), counting_marks(session, aid).table)
+    flags = ranking_sensitivity(session, aid)
+    assert flags == fresh_sensitivity(session, aid)
+
+
+def test_the_outcome_brought_up_to_date_after_a_resolution_equals_a_fresh_computation(session, ids):
+    """A resolution changes its own town × item only: the outcome catches up with that town."""
+    from scoring.resolutions import apply_resolutions
+    from scoring.services.disagreements import disagreement_queue
+    from scoring.store.resolutions import resolved_marks
+
+    aid = ids["scoring"]
+    for d in disagreement_queue(session, aid)[:2]:
+        session.rollback()
+        services.assessment_outcome(session, aid)  # a page computed it before the resolution
+        operations.resolve_disagreement(session, Actor(ids["users"]["admin"], "admin"), assessment_id=aid,
+                                        town_id=d.town_id, item_id=d.item_id, reason="裁定",
+                                        reviewer_id=d.marks[-1].reviewer_id)
+        rubric = queries.assessment_rubric(session, aid)
+        towns = list(queries.assessment_towns(session, aid).values())
+        table = apply_resolutions(counting_marks(session, aid).table, resolved_marks(session, aid))
+        caught_up = services.assessment_outcome(session, aid)[1]
+        same_outcome(caught_up, compute_outcome(rubric, table, towns))
+        row = caught_up.item_scores[(caught_up.item_scores["town"] == d.town) & (caught_up.item_scores["item"] == d.item_id)]
+        assert not row["disagreement"].iloc[0]
