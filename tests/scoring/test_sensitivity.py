@@ -132,7 +132,7 @@ def district(draw):
         st.sampled_from(["mean", "median", "trimmed_mean"])), draw(st.sampled_from([0.3, 0.5, None]))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(district())
 def test_the_sensitivity_equals_each_variant_computed_from_its_own_marks(case):
     marks, resolved, towns, rule, quota = case
