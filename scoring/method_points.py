@@ -17,7 +17,7 @@ import pandas as pd
 from scoring.frames import codes_of, column_values, rows_of, town_codes  # noqa: F401 - re-exported
 from scoring.marks import VALUE_COLUMNS, MarkTable
 from scoring.methods import KINDS, METHODS, Batch
-from scoring.methods.base import NO_DEDUCTIONS, Deductions
+from scoring.methods.base import NO_DEDUCTIONS, Deductions, by_identity
 from scoring.rubric import Rubric
 
 
@@ -38,19 +38,10 @@ class ItemTables:
         self.na_policy = np.array([item.not_applicable for item in self.items], dtype=object)
 
 
-_tables: dict[int, tuple[Rubric, ItemTables]] = {}
-
-
+@by_identity
 def item_tables(rubric: Rubric) -> ItemTables:
     """The rubric's ItemTables, built once per rubric object (rubrics are frozen; a save reuses them)."""
-    found = _tables.get(id(rubric))
-    if found is not None and found[0] is rubric:
-        return found[1]
-    if len(_tables) > 64:
-        _tables.clear()
-    tables = ItemTables(rubric)
-    _tables[id(rubric)] = (rubric, tables)
-    return tables
+    return ItemTables(rubric)
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 Found = tuple[Loc, Message | str]
 T = TypeVar("T")
+A = TypeVar("A")
 
 
 class Deductions(NamedTuple):
@@ -155,21 +156,24 @@ def per_item(items: Sequence[Item], value: Callable[[Item], float], default: flo
     return out
 
 
-def per_items(build: Callable[[Sequence[Item]], T]) -> Callable[[Sequence[Item]], T]:
-    """``build(items)`` remembered per item list: a rubric's tables are built once, not per save.
+def by_identity(build: Callable[[A], T]) -> Callable[[A], T]:
+    """``build(value)`` remembered per object (a frozen rubric, its item list): built once, not per save.
 
-    The list is held beside its value, so its id is not reused while remembered."""
-    memo: dict[int, tuple[Sequence[Item], T]] = {}
+    The object is held beside its value, so its id is not reused while remembered."""
+    memo: dict[int, tuple[A, T]] = {}
 
     @wraps(build)
-    def remembered(items: Sequence[Item]) -> T:
-        found = memo.get(id(items))
-        if found is not None and found[0] is items:
+    def remembered(value: A) -> T:
+        found = memo.get(id(value))
+        if found is not None and found[0] is value:
             return found[1]
         if len(memo) > 64:
             memo.clear()
-        value = build(items)
-        memo[id(items)] = (items, value)
-        return value
+        built = build(value)
+        memo[id(value)] = (value, built)
+        return built
 
     return remembered
+
+
+per_items = by_identity  # a method's per-item tables, built once per rubric's item list
