@@ -31,11 +31,15 @@ def _backend_pid(factory) -> int:
 
 
 def _terminate(url: str, pid: int) -> None:
+    """End that server process, as a restart or an idle timeout would, and wait until it is gone."""
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        deadline = time.monotonic() + 30
+        while connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar():
+            assert time.monotonic() < deadline, "the backend did not end"
+            time.sleep(0.05)
     admin.dispose()
-    time.sleep(0.1)  # the backend is gone once the signal is handled
 
 
 def test_a_connection_closed_while_idle_in_the_pool_is_replaced_before_use(settings):
