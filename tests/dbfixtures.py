@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from scoring.demo.load import load_demo
+from scoring.services import background
 from scoring.settings import Settings
 from scoring.store.db import make_engine, make_session_factory
 from scoring.store.migrate import upgrade_database
@@ -111,6 +112,7 @@ def app(settings):
     application = create_app(settings)
     application.config["WTF_CSRF_ENABLED"] = False  # CSRF has its own tests with csrf_app
     yield application
+    background.settle()  # a figure still computed in the background would read a dropped database
     application.extensions["engine"].dispose()
 
 
@@ -121,6 +123,7 @@ def csrf_app(settings):
 
     application = create_app(settings)
     yield application
+    background.settle()  # a figure still computed in the background would read a dropped database
     application.extensions["engine"].dispose()
 
 

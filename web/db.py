@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from scoring.services import cache, match_index
+from scoring.services import background, cache, match_index
 from scoring.settings import Settings
 from scoring.store.audit import use_key
 from scoring.store.checkpoints import use_checkpoints
@@ -21,6 +21,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     use_checkpoints(factory, settings.audit_checkpoints_path)  # and what it publishes is anchored
     app.extensions["session_factory"] = factory
     cache.configure(settings.instance_path / "outcome-cache")  # outcomes shared by the workers
+    background.configure(settings.instance_path / "figures")  # and the figures computed in the background
     match_index.configure(settings.instance_path / "matcher-index")  # towns' matcher indexes, likewise
     app.teardown_appcontext(_close)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from scoring.calibration import HARSH, LENIENT, calibration, offsets
 from scoring.marks import MarkTable
@@ -14,7 +14,8 @@ from scoring.outcome import Outcome, compute_outcome
 from scoring.points import format_points
 from scoring.resolutions import apply_resolutions
 from scoring.sensitivity import sensitivity
-from scoring.services import cache
+from scoring.services import background, cache
+from scoring.services.background import Figure
 from scoring.services.outcomes import assessment_outcome, assessment_towns
 from scoring.store import queries
 from scoring.store.mark_frames import MarksById, marks_by_id, with_towns_read_again
@@ -123,6 +124,13 @@ def ranking_sensitivity(session: Session, assessment_id: int) -> dict[str, tuple
     towns × 3 reviewers about 0.5 s, see benchmarks/bench_sensitivity.py).
     """
     return cache.derived(session, assessment_id, "sensitivity", lambda: _sensitivity(session, assessment_id))
+
+
+def sensitivity_for_page(session: Session, factory: sessionmaker[Session], assessment_id: int) -> Figure:
+    """The sensitivity flags for the administrator's page without computing them in the request:
+    those of the current data version if computed, else the newest computed (the page says they
+    are being brought up to date) while the current version is computed in the background."""
+    return background.newest(session, factory, assessment_id, "sensitivity", ranking_sensitivity)
 
 
 def _sensitivity(session: Session, assessment_id: int) -> dict[str, tuple[Message, ...]]:

@@ -4,7 +4,7 @@ of release after a save, the ranking's sensitivity (shown from review on, or whe
 from __future__ import annotations
 
 from scoring import phases, services
-from scoring.services import cache
+from scoring.services import background, cache
 from scoring.services.calibration import ranking_sensitivity
 from scoring.services.readiness import release_blockers
 from scoring.store import queries
@@ -99,6 +99,8 @@ def test_while_scoring_the_sensitivity_is_computed_when_the_administrator_asks(c
     auth.login("admin")
     page = client.get(f"/admin/assessments/{aid}").get_data(as_text=True)
     assert 'id="sensitivity-ask"' in page and "名次或等次随选择而变" not in page
+    client.get(f"/admin/assessments/{aid}?sensitivity=1")
+    background.settle()  # computed in the background (tests/web/test_sensitivity_page.py)
     asked = client.get(f"/admin/assessments/{aid}?sensitivity=1").get_data(as_text=True)
     assert 'id="sensitivity-ask"' not in asked
     ranking = asked[asked.index("<h2>排名</h2>"):]
@@ -108,5 +110,7 @@ def test_while_scoring_the_sensitivity_is_computed_when_the_administrator_asks(c
 
 def test_once_released_the_sensitivity_is_shown_without_asking(client, auth, ids):
     auth.login("admin")
+    client.get(f"/admin/assessments/{ids['released']}")
+    background.settle()
     page = client.get(f"/admin/assessments/{ids['released']}").get_data(as_text=True)
     assert 'id="sensitivity-ask"' not in page and "名次或等次随选择而变" in page

@@ -3,14 +3,14 @@ disagreement queue and its resolutions, and the reviewers' calibration."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from scoring import phases, services
 from scoring.errors import InvalidInput, InvalidMark
 from scoring.services import rubric_change
 from scoring.services.assignments import assignment_summary
-from scoring.services.calibration import calibration_page, ranking_sensitivity
+from scoring.services.calibration import calibration_page, sensitivity_for_page
 from scoring.services.disagreements import disagreement_queue, resolve, resolved_lines
 from scoring.services.outcomes import assessment_towns
 from scoring.services.readiness import release_blockers
@@ -41,7 +41,8 @@ def assessment(assessment_id: int):
                            unusable=services.unusable_marks(session, assessment_id),
                            blockers=release_blockers(session, assessment_id),
                            rescore=rubric_change.marks_to_rescore(session, assessment_id),
-                           sensitive=ranking_sensitivity(session, assessment_id) if shown else None,
+                           sensitivity=sensitivity_for_page(session, current_app.extensions["session_factory"],
+                                                            assessment_id) if shown else None,
                            sensitivity_asked=asked)
 
 
