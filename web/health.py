@@ -91,7 +91,7 @@ def _end(response):
         if request.endpoint not in ("health.healthz", "static"):
             log.info("request", extra={"fields": {
                 "method": request.method, "path": request.path[:300], "status": response.status_code,
-                "ms": round((time.monotonic() - g.request_started) * 1000), "ip": request.remote_addr}})
+                "ms": round((time.monotonic() - g.request_started) * 1000, 1), "ip": request.remote_addr}})
     return response
 
 
