@@ -4,8 +4,8 @@ The ranking's sensitivity computes several rankings (0.3–0.7 s at 2,000 towns)
 request it made the administrator's page miss its 150 ms. A page asks ``newest`` instead: it
 gets the figure at the current data version if one was computed, else the newest one known,
 marked as not current, and the computation of the current version is started in a thread of
-this process (one at a time per figure; views during it do not start another, and when it
-ends behind the data it starts again). The computation opens its own session from the
+this process (one at a time per figure: views during it start none, but make it pass once
+more, which computes again only if the data moved on). The computation opens its own session from the
 factory it is given. What a computation found is also written to the instance's folder
 (``configure``; the web app sets it), so the other workers and a restart show it at once.
 
@@ -39,7 +39,7 @@ _folder: Path | None = None
 _lock = threading.Lock()
 _known: OrderedDict[str, Computed] = OrderedDict()
 _running: dict[str, threading.Thread] = {}
-_wanted: dict[str, int] = {}  # key -> the newest version a page asked for while it ran
+_asked: set[str] = set()  # figures a page asked for since their computation's pass began
 _seen: dict[str, tuple[int, int]] = {}  # key -> the folder's file (``_stamp``) when last read or written
 
 
@@ -73,7 +73,7 @@ def clear() -> None:
     settle()
     with _lock:
         _known.clear()
-        _wanted.clear()
+        _asked.clear()
         _seen.clear()
 
 
@@ -86,7 +86,7 @@ def newest(session: Session, factory: sessionmaker[Session], assessment_id: int,
     known = _newest_known(key)
     if known is not None and known.version == version:
         return Figure(known.value, True, False, known.failed, known.at)
-    _start(key, version, factory, assessment_id, compute)
+    _start(key, factory, assessment_id, compute)
     # A newer one than the data (a database restored from a backup) is not shown at all.
     shown = known if known is not None and known.version < version and not known.failed else None
     return Figure(shown.value if shown else None, False, True, False, shown.at if shown else None)
@@ -159,12 +159,12 @@ def _remember(key: str, found: Computed, *, write: bool = True) -> None:
             _seen[key] = stamp  # our own file: nothing new to read
 
 
-def _start(key: str, version: int, factory: sessionmaker[Session], assessment_id: int,
+def _start(key: str, factory: sessionmaker[Session], assessment_id: int,
            compute: Callable[[Session, int], object]) -> None:
     with _lock:
-        _wanted[key] = version  # the newest a page read (versions only grow, but for a restore)
+        _asked.add(key)
         if key in _running:
-            return  # it starts again when it ends behind what was asked for
+            return  # it makes another pass, as it was asked again meanwhile
         thread = threading.Thread(target=_run, args=(key, factory, assessment_id, compute),
                                   name=f"figure-{assessment_id}", daemon=True)
         _running[key] = thread
@@ -173,37 +173,36 @@ def _start(key: str, version: int, factory: sessionmaker[Session], assessment_id
 
 def _run(key: str, factory: sessionmaker[Session], assessment_id: int,
          compute: Callable[[Session, int], object]) -> None:
+    """Passes until no page asked during the last one; a pass computes the figure at the data
+    version it reads, unless that one is known (so a pass with no new data costs one query)."""
     try:
-        last = -1
         while True:
             with _lock:
-                wanted = _wanted.get(key, 0)
-            known = _newest_known(key)
-            if known is None or known.version != wanted:
-                found = _computed(factory, assessment_id, compute)
-                _remember(key, found)
-                if found.version == last:
-                    return  # the data did not move on: nothing newer to compute (no busy loop)
-                last = found.version
+                _asked.discard(key)  # what was asked so far, this pass answers
+            _pass(key, factory, assessment_id, compute)
             with _lock:
-                known = _known.get(key)
-                if known is None or known.version == _wanted.get(key):
-                    _wanted.pop(key, None)
+                if key not in _asked:
+                    _running.pop(key, None)  # under the lock: a page asking now starts a new thread
                     return
-    finally:
+    except BaseException:
         with _lock:
             _running.pop(key, None)
+        raise
 
 
-def _computed(factory: sessionmaker[Session], assessment_id: int,
-              compute: Callable[[Session, int], object]) -> Computed:
+def _pass(key: str, factory: sessionmaker[Session], assessment_id: int,
+          compute: Callable[[Session, int], object]) -> None:
     session = factory()
     try:
         version, at = queries.data_version(session), datetime.now(UTC)  # read first: the data read after are as new
+        known = _newest_known(key)
+        if known is not None and known.version == version:
+            return
         try:
-            return Computed(compute(session, assessment_id), version, at)
+            found = Computed(compute(session, assessment_id), version, at)
         except Exception:  # noqa: BLE001 - logged; the page says it could not be computed
             log.exception("computing a figure of assessment %s failed", assessment_id)
-            return Computed(None, version, at, failed=True)
+            found = Computed(None, version, at, failed=True)
+        _remember(key, found)
     finally:
         session.close()
