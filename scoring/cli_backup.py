@@ -54,7 +54,7 @@ def restore_command(archive: Path, force: bool) -> None:
     settings, engine = _store()
     try:
         manifest = restore(archive, engine, settings.evidence_path, checkpoints=settings.audit_checkpoints_path,
-                           force=force)
+                           force=force, derived=settings.derived_paths)
         with make_session_factory(engine)() as session:
             count = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
             chained = verify_chain(session)

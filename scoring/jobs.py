@@ -238,7 +238,7 @@ def _extract(settings: Settings, evidence_id: int) -> str:
     from scoring.store.audit import use_key
     from scoring.store.db import make_engine, make_session_factory
 
-    configure(settings.instance_path / "matcher-index")
+    configure(settings.matcher_index_path)
     engine = make_engine(settings.sqlalchemy_url)
     try:
         factory = make_session_factory(engine)

@@ -75,6 +75,32 @@ class Settings(BaseSettings):
         return self.instance_path / "audit-checkpoints.jsonl"
 
     @property
+    def outcome_cache_path(self) -> Path:
+        """Computed outcomes, shared by the workers (``services.cache``)."""
+        return self.instance_path / "outcome-cache"
+
+    @property
+    def figures_path(self) -> Path:
+        """Figures computed in the background, such as the ranking's sensitivity (``services.background``)."""
+        return self.instance_path / "figures"
+
+    @property
+    def pdf_cache_path(self) -> Path:
+        """Rendered PDFs by content and by data version (``services.documents.pdf_cache``)."""
+        return self.instance_path / "pdf-cache"
+
+    @property
+    def matcher_index_path(self) -> Path:
+        """The towns' evidence matcher indexes (``services.match_index``)."""
+        return self.instance_path / "matcher-index"
+
+    @property
+    def derived_paths(self) -> tuple[Path, ...]:
+        """What is computed from the database and kept to save time: safe to delete, and deleted by
+        a restore (their keys are data versions, which an older backup gives again to other data)."""
+        return (self.outcome_cache_path, self.figures_path, self.pdf_cache_path, self.matcher_index_path)
+
+    @property
     def blobs_in_database(self) -> bool:
         if self.blob_storage == "auto":
             return self.sqlalchemy_url.startswith("postgresql")

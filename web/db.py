@@ -20,9 +20,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     use_key(factory, settings.audit_key())  # every event this app records is signed
     use_checkpoints(factory, settings.audit_checkpoints_path)  # and what it publishes is anchored
     app.extensions["session_factory"] = factory
-    cache.configure(settings.instance_path / "outcome-cache")  # outcomes shared by the workers
-    background.configure(settings.instance_path / "figures")  # and the figures computed in the background
-    match_index.configure(settings.instance_path / "matcher-index")  # towns' matcher indexes, likewise
+    cache.configure(settings.outcome_cache_path)  # outcomes shared by the workers
+    background.configure(settings.figures_path)  # and the figures computed in the background
+    match_index.configure(settings.matcher_index_path)  # towns' matcher indexes, likewise
     app.teardown_appcontext(_close)
 
 

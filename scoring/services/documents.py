@@ -45,7 +45,7 @@ def pdf_cache(settings: Settings) -> PdfCache:
     the data version, the newest audit event, read from the shared database), so another
     server's cache can only miss, never answer with a stale document.
     """
-    return PdfCache(settings.instance_path / "pdf-cache")
+    return PdfCache(settings.pdf_cache_path)
 
 
 def scorecard_pdf(settings: Settings, session: Session, assessment_id: int, town_id: int) -> bytes:

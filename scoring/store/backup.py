@@ -23,6 +23,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,11 +134,14 @@ def read_manifest(archive_path: Path) -> dict:
 
 
 def restore(archive_path: Path, engine: Engine, evidence_dir: Path, *, checkpoints: Path | None = None,
-            force: bool = False) -> dict:
+            force: bool = False, derived: Iterable[Path] = ()) -> dict:
     """Restore an archive into ``engine``'s database and ``evidence_dir``; return its manifest.
 
     The database must be empty (no tables) unless ``force``; the archive's backend must be
     the target's. Evidence files are written under a temporary name, checked, then renamed.
+    Once the database is replaced the ``derived`` folders are deleted: what they keep is found
+    by data version (the newest audit id), and after an older backup the same versions come
+    again with other data.
     """
     manifest = read_manifest(archive_path)
     backend = "postgresql" if engine.dialect.name == "postgresql" else engine.dialect.name
@@ -164,6 +168,8 @@ def restore(archive_path: Path, engine: Engine, evidence_dir: Path, *, checkpoin
             target = Path(engine.url.database or "")
             target.parent.mkdir(parents=True, exist_ok=True)
             _sqlite_copy(str(work_dir / database), target)
+    for folder in derived:
+        shutil.rmtree(folder, ignore_errors=True)
     return manifest
 
 

@@ -135,3 +135,59 @@ def test_restore_refuses_a_database_with_data_and_an_archive_whose_bytes_changed
     archive.write_bytes(bytes(data))
     result = CliRunner().invoke(main, ["restore", str(archive), "--force"], env=_env(settings))
     assert result.exit_code != 0 and "checksum" in result.output
+
+
+def _set_first_deduction(settings: Settings, count: int) -> None:
+    """A reviewer changes the count of the first deduction mark of the assessment being scored."""
+    from scoring import services
+    from scoring.store.audit import Actor, use_key
+    from scoring.store.models import MarkRow
+
+    engine = make_engine(settings.sqlalchemy_url)
+    factory = make_session_factory(engine)
+    use_key(factory, settings.audit_key())
+    with factory() as session:
+        aid = next(a.id for a in queries.all_assessments(session) if a.phase == "scoring")
+        rubric = queries.assessment_rubric(session, aid)
+        deduct = {i.id: i for _, i in rubric.all_items() if i.method.kind == "deduct"}
+        mark = session.execute(select(MarkRow).where(MarkRow.assessment_id == aid, MarkRow.complete,
+                                                     MarkRow.item_id.in_(deduct)).order_by(MarkRow.id)).scalars().first()
+        rule = deduct[mark.item_id].method.rules[0].id
+        services.record_mark(session, Actor(mark.reviewer_id, "reviewer"), assessment_id=aid, town_id=mark.town_id,
+                             item_id=mark.item_id, reviewer_id=mark.reviewer_id, expected_version=mark.version,
+                             inputs={"deductions": [{"rule": rule, "count": count}]}, running_total=False)
+    engine.dispose()
+
+
+def _totals(settings: Settings, *, cached: bool) -> tuple[int, dict[str, str]]:
+    """(data version, each town's total) of the assessment being scored, from the instance's
+    outcome cache as a freshly started worker reads it, or computed from the marks alone."""
+    from scoring.services import cache
+
+    engine = make_engine(settings.sqlalchemy_url)
+    with make_session_factory(engine)() as session:
+        aid = next(a.id for a in queries.all_assessments(session) if a.phase == "scoring")
+        cache.clear()
+        cache.configure(settings.outcome_cache_path if cached else None)
+        try:
+            _, found = cache.assessment_outcome(session, aid)
+        finally:
+            cache.configure(None)
+            cache.clear()
+        version = queries.data_version(session)
+    engine.dispose()
+    return version, {r["town"]: str(r["total"]) for r in found.outcome.ranking.to_dict("records")}
+
+
+def test_after_an_older_backup_is_restored_no_result_kept_from_the_replaced_data_is_shown(settings, tmp_path):
+    archive = tmp_path / "backup.tar"
+    assert CliRunner().invoke(main, ["backup", "--out", str(archive)], env=_env(settings)).exit_code == 0
+    _set_first_deduction(settings, 1)  # after the backup: kept in the instance's outcome cache
+    replaced = _totals(settings, cached=True)
+    assert list(settings.outcome_cache_path.glob("*.pickle"))
+    result = CliRunner().invoke(main, ["restore", str(archive), "--force"], env=_env(settings))
+    assert result.exit_code == 0, result.output
+    _set_first_deduction(settings, 2)  # the same data version again, with other marks
+    version, computed = _totals(settings, cached=False)
+    assert version == replaced[0] and computed != replaced[1]
+    assert _totals(settings, cached=True) == (version, computed)
