@@ -105,6 +105,16 @@ def settings(demo_template, tmp_path) -> Settings:
     yield from fresh_copy(demo_template, tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _background_settled():
+    """After each test, no figure is still computed in the background: an app kept for a module
+    (the permission matrix, the fuzz suite) disposes its engine after its last test, and a
+    thread's connection checked out then would outlive the engine unclosed. (A test's own
+    ``app`` settles before it disposes, as it is torn down before this.)"""
+    yield
+    background.settle()
+
+
 @pytest.fixture
 def app(settings):
     from web import create_app
