@@ -193,6 +193,8 @@ def _run(key: str, factory: sessionmaker[Session], assessment_id: int,
 def _pass(key: str, factory: sessionmaker[Session], assessment_id: int,
           compute: Callable[[Session, int], object]) -> None:
     session = factory()
+    engine = session.get_bind()
+    pool = engine.pool  # before this pass checks a connection out of it
     try:
         version, at = queries.data_version(session), datetime.now(UTC)  # read first: the data read after are as new
         known = _newest_known(key)
@@ -206,3 +208,5 @@ def _pass(key: str, factory: sessionmaker[Session], assessment_id: int,
         _remember(key, found)
     finally:
         session.close()
+        if engine.pool is not pool:  # the engine was disposed meanwhile: the connection went back to
+            pool.dispose()  # the old pool, which nothing closes (an app's tests dispose theirs at the end)

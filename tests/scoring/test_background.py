@@ -89,3 +89,27 @@ def test_a_figure_newer_than_the_data_is_not_shown(factory, ids, monkeypatch):
     assert older.value is None and not older.current
     background.settle()
     assert held.versions[-1] == now - 1 and _view(factory, ids["scoring"], held).current
+
+
+def test_an_engine_disposed_during_a_computation_is_left_with_no_connection_open(factory, ids):
+    """An app disposes its engine (its tests do, at their end) while a figure is computed: the
+    connection the computation used is closed, not left in the old pool unclosed."""
+    used = []
+
+    class Recording(Held):
+        def __call__(self, session, assessment_id: int) -> str:
+            used.append(session.connection().connection.dbapi_connection)
+            return super().__call__(session, assessment_id)
+
+    held = Recording()
+    _view(factory, ids["scoring"], held)
+    assert held.started.wait(30)
+    factory.kw["bind"].dispose()
+    held.release.set()
+    background.settle()
+    raw = used[0]
+    if hasattr(raw, "closed"):  # psycopg
+        assert raw.closed
+    else:  # sqlite3: a closed connection refuses statements
+        with pytest.raises(Exception, match="closed"):
+            raw.execute("SELECT 1")
