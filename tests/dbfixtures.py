@@ -107,10 +107,9 @@ def settings(demo_template, tmp_path) -> Settings:
 
 @pytest.fixture(autouse=True)
 def _background_settled():
-    """After each test, no figure is still computed in the background: an app kept for a module
-    (the permission matrix, the fuzz suite) disposes its engine after its last test, and a
-    thread's connection checked out then would outlive the engine unclosed. (A test's own
-    ``app`` settles before it disposes, as it is torn down before this.)"""
+    """After each test, no figure is still computed in the background: none of one test's
+    computations runs on into the next. (A test's own ``app`` settles before it disposes,
+    as it is torn down before this.)"""
     yield
     background.settle()
 

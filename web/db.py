@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from scoring.services import background, cache, match_index
 from scoring.settings import Settings
@@ -26,10 +26,15 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.teardown_appcontext(_close)
 
 
+def session_factory() -> sessionmaker[Session]:
+    """The app's session factory: for work that outlives the request (a figure computed in the background)."""
+    return current_app.extensions["session_factory"]
+
+
 def get_session() -> Session:
     """Return this request's session, opening it on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["session_factory"]()
+        g.db_session = session_factory()()
     return g.db_session
 
 

@@ -57,9 +57,13 @@ class Figure:
 
     value: object | None
     current: bool  # computed at the data version the page reads
-    computing: bool  # a computation of a newer version is running
     failed: bool  # the computation of the current version failed (the log says why)
     at: datetime | None  # when the data it shows were read (UTC)
+
+    @property
+    def computing(self) -> bool:
+        """A figure that is not current is being computed (``newest`` started it)."""
+        return not self.current
 
 
 def configure(folder: Path | None) -> None:
@@ -85,11 +89,11 @@ def newest(session: Session, factory: sessionmaker[Session], assessment_id: int,
     key = _key(session, assessment_id, name)
     known = _newest_known(key)
     if known is not None and known.version == version:
-        return Figure(known.value, True, False, known.failed, known.at)
+        return Figure(known.value, True, known.failed, known.at)
     _start(key, factory, assessment_id, compute)
     # A newer one than the data (a database restored from a backup) is not shown at all.
     shown = known if known is not None and known.version < version and not known.failed else None
-    return Figure(shown.value if shown else None, False, True, False, shown.at if shown else None)
+    return Figure(shown.value if shown else None, False, False, shown.at if shown else None)
 
 
 def settle(timeout: float = 60.0) -> None:

@@ -3,7 +3,7 @@ disagreement queue and its resolutions, and the reviewers' calibration."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from scoring import phases, services
@@ -17,7 +17,7 @@ from scoring.services.readiness import release_blockers
 from scoring.store import queries
 from web.admin.ranking_page import ranking_page
 from web.admin.views import bp
-from web.db import get_session
+from web.db import get_session, session_factory
 from web.i18n import translate
 from web.permissions import actor, role_required
 from web.review.forms import inputs_from_fields
@@ -41,8 +41,7 @@ def assessment(assessment_id: int):
                            unusable=services.unusable_marks(session, assessment_id),
                            blockers=release_blockers(session, assessment_id),
                            rescore=rubric_change.marks_to_rescore(session, assessment_id),
-                           sensitivity=sensitivity_for_page(session, current_app.extensions["session_factory"],
-                                                            assessment_id) if shown else None,
+                           sensitivity=sensitivity_for_page(session, session_factory(), assessment_id) if shown else None,
                            sensitivity_asked=asked)
 
 
